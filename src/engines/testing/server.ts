@@ -1,0 +1,8 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { createEngineServer } from '../mcp-server.js';
+import { offlineBrain } from './offline.js';
+
+/** The testing engine as an MCP server; call once per connection. */
+export function createServer(): McpServer {
+  return createEngineServer('testing', offlineBrain);
+}
