@@ -1,0 +1,567 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import PQueue from 'p-queue';
+import type { EventBus } from '../bus/bus.js';
+import type { OrchestratorConfig } from '../config/orchestrator.js';
+import { ConflictError, errorMessage, NotFoundError, PowerAutoError } from '../contracts/errors.js';
+import type { RunEvent } from '../contracts/events.js';
+import { idempotencyKey, type StepExecutor } from '../contracts/executor.js';
+import type { Metrics, Run, Step } from '../contracts/models.js';
+import { newId, now, type Store, type TransactionBody } from '../store/store.js';
+import { writeConfinedFile } from '../workspace/files.js';
+import { commitAll } from '../workspace/git.js';
+import { describeFailures, evaluateQuality } from './quality.js';
+import { TERMINAL_STEP_STATES } from './state-machine.js';
+import { fixStep, type StepDefinition, stepDefinition } from './templates.js';
+import { moveRun, moveStep } from './transitions.js';
+
+export interface SchedulerDeps {
+  store: Store;
+  executor: StepExecutor;
+  bus: EventBus;
+  config: OrchestratorConfig;
+  workspaceOf(run: Run): Promise<string>;
+}
+
+/** Errors worth another attempt: the engine or its transport failed, not the request itself. */
+const RETRYABLE = new Set(['TIMEOUT', 'ENGINE_UNAVAILABLE', 'ENGINE_FAILED', 'INTERNAL']);
+
+/** The artifact file each completed step leaves in the workspace, committed with the stage. */
+export function artifactPath(stepKey: string): string {
+  return `.powerauto/artifacts/${stepKey.replace(/[^a-zA-Z0-9_-]/g, '_')}.json`;
+}
+
+/**
+ * Drives runs: promotes steps whose dependencies are done, opens gates, dispatches tool steps
+ * through the executor up to the concurrency limit, and records every result durably.
+ */
+export class Scheduler {
+  readonly owner = `${hostname()}/${process.pid}/${newId('drv')}`;
+  readonly #deps: SchedulerDeps;
+  readonly #queue: PQueue;
+  readonly #driving = new Map<string, Promise<Run>>();
+  readonly #aborts = new Map<string, AbortController>();
+  readonly #inflight = new Map<string, Map<string, Promise<void>>>();
+  readonly #wakers = new Map<string, () => void>();
+
+  constructor(deps: SchedulerDeps) {
+    this.#deps = deps;
+    this.#queue = new PQueue({ concurrency: deps.config.scheduler.concurrency });
+  }
+
+  get queueDepth(): number {
+    return this.#queue.size;
+  }
+
+  isDriving(runId: string): boolean {
+    return this.#driving.has(runId);
+  }
+
+  /** Carries a run forward until it finishes, waits for a person, or fails. One driver per run. */
+  drive(runId: string): Promise<Run> {
+    const current = this.#driving.get(runId);
+    if (current !== undefined) {
+      this.wake(runId);
+      return current;
+    }
+    const driving = this.#drive(runId).finally(() => this.#driving.delete(runId));
+    this.#driving.set(runId, driving);
+    return driving;
+  }
+
+  wake(runId: string): void {
+    this.#wakers.get(runId)?.();
+  }
+
+  /** Aborts the run's in-flight calls; the caller has already recorded the cancellation. */
+  abort(runId: string): void {
+    this.#aborts.get(runId)?.abort(new PowerAutoError('CANCELLED', `run ${runId} was cancelled`));
+  }
+
+  async close(): Promise<void> {
+    for (const controller of this.#aborts.values()) {
+      controller.abort(new PowerAutoError('CANCELLED', 'the orchestrator is shutting down'));
+    }
+    await Promise.allSettled([...this.#driving.values()]);
+  }
+
+  async #drive(runId: string): Promise<Run> {
+    const { store, config } = this.#deps;
+    const claimed = await store.claimLease(runId, this.owner, config.scheduler.leaseTtlMs, isOwnerDead);
+    if (!claimed) throw new ConflictError(`run ${runId} is being driven by another process`);
+    const renew = setInterval(
+      () =>
+        void store.claimLease(runId, this.owner, config.scheduler.leaseTtlMs, isOwnerDead).catch(() => {}),
+      Math.max(1_000, config.scheduler.leaseTtlMs / 3),
+    );
+    renew.unref();
+    const controller = new AbortController();
+    this.#aborts.set(runId, controller);
+    this.#inflight.set(runId, new Map());
+    try {
+      const run = await this.#loadRun(runId);
+      if (run.status !== 'cancelled') {
+        await this.#commit(async (tx, events) => moveRun(store, tx, events, run, 'running'));
+        await this.#loop(run, controller.signal);
+      }
+      return await this.#settle(runId);
+    } finally {
+      await Promise.allSettled([...(this.#inflight.get(runId)?.values() ?? [])]);
+      clearInterval(renew);
+      this.#aborts.delete(runId);
+      this.#inflight.delete(runId);
+      this.#wakers.delete(runId);
+      await store.releaseLease(runId, this.owner).catch(() => {});
+    }
+  }
+
+  async #loop(run: Run, signal: AbortSignal): Promise<void> {
+    const inflight = this.#inflight.get(run.id)!;
+    while (!signal.aborted) {
+      const steps = await this.#deps.store.getSteps(run.id);
+      const byKey = new Map(steps.map((s) => [s.key, s]));
+      let changed = false;
+
+      for (const step of steps) {
+        const def = this.#definition(run, step.key);
+        if (step.status === 'failed' && def.fixLoop !== undefined && step.quality?.passed === false) {
+          if (def.fixLoop.rerun.some((k) => byKey.get(k)?.status === 'running' || inflight.has(k))) continue;
+          await this.#startFixRound(run, steps, def);
+          changed = true;
+          break;
+        }
+      }
+      if (changed) continue;
+
+      for (const step of steps) {
+        if (step.status !== 'pending') continue;
+        if (!step.dependsOn.every((d) => isDone(byKey.get(d)))) continue;
+        await this.#commit((tx, events) => moveStep(this.#deps.store, tx, events, step, 'ready'));
+        changed = true;
+      }
+
+      for (const step of steps) {
+        if (step.kind === 'approval' && step.status === 'ready') {
+          await this.#openGate(run, step, byKey);
+          changed = true;
+        }
+      }
+      if (changed) continue;
+
+      let nextWake = Number.POSITIVE_INFINITY;
+      for (const step of steps) {
+        if (step.kind !== 'tool' || inflight.has(step.key)) continue;
+        if (step.status === 'running') {
+          // Running but not ours: the previous driver died mid-call. Same attempt, same key.
+          this.#dispatch(run, step, true, signal);
+        } else if (step.status === 'ready') {
+          const due = step.notBefore === null ? 0 : Date.parse(step.notBefore);
+          if (due <= Date.now()) this.#dispatch(run, step, false, signal);
+          else nextWake = Math.min(nextWake, due);
+        }
+      }
+
+      if (inflight.size === 0) {
+        if (!Number.isFinite(nextWake)) return;
+        await this.#waitForWake(run.id, [sleep(Math.max(0, nextWake - Date.now()))]);
+        continue;
+      }
+      await this.#waitForWake(run.id, [...inflight.values()]);
+    }
+  }
+
+  #waitForWake(runId: string, promises: Promise<unknown>[]): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wakers.set(runId, resolve);
+      void Promise.race(promises).then(
+        () => resolve(),
+        () => resolve(),
+      );
+    });
+  }
+
+  #dispatch(run: Run, step: Step, redispatch: boolean, signal: AbortSignal): void {
+    const inflight = this.#inflight.get(run.id)!;
+    const task = this.#queue
+      .add(() => this.#execute(run, step, redispatch, signal))
+      .catch((err: unknown) => {
+        // A bookkeeping failure (database gone) must not leave the loop waiting forever.
+        process.emitWarning(`step ${step.key} of run ${run.id}: ${errorMessage(err)}`);
+      })
+      .finally(() => inflight.delete(step.key));
+    inflight.set(step.key, task);
+  }
+
+  async #execute(run: Run, step: Step, redispatch: boolean, runSignal: AbortSignal): Promise<void> {
+    if (runSignal.aborted) return;
+    const { store, executor, config } = this.#deps;
+    const def = this.#definition(run, step.key);
+    const attempt = redispatch ? step.attempt : step.attempt + 1;
+    const key = idempotencyKey(run.id, step.key, attempt);
+    if (!redispatch) {
+      await this.#commit(async (tx, events) => {
+        await moveStep(store, tx, events, step, 'running', {
+          attempt,
+          startedAt: now(),
+          finishedAt: null,
+          error: null,
+          notBefore: null,
+        });
+        await store.insertAttempt(tx, {
+          runId: run.id,
+          stepKey: step.key,
+          attempt,
+          idempotencyKey: key,
+          status: 'running',
+          error: null,
+          startedAt: now(),
+          finishedAt: null,
+        });
+      });
+    }
+
+    const timeout = AbortSignal.timeout(config.scheduler.stepTimeoutMs);
+    const signal = AbortSignal.any([runSignal, timeout]);
+    let output: Record<string, unknown>;
+    try {
+      const workspace = await this.#deps.workspaceOf(run);
+      const input = await this.#buildInput(run, step, def, workspace);
+      output = await executor.callTool(
+        {
+          role: def.role!,
+          tool: def.tool!,
+          input,
+          runId: run.id,
+          stepKey: step.key,
+          attempt,
+          idempotencyKey: key,
+        },
+        {
+          signal,
+          onProgress: (p) =>
+            void this.#commit((tx, events) =>
+              store.appendEvent(tx, events, run.id, 'step.progress', { step: step.key, attempt, ...p }),
+            ).catch(() => {}),
+        },
+      );
+      await this.#complete(run, step, def, attempt, output, workspace);
+    } catch (err) {
+      const reason =
+        timeout.aborted && !runSignal.aborted
+          ? new PowerAutoError(
+              'TIMEOUT',
+              `step ${step.key} timed out after ${config.scheduler.stepTimeoutMs} ms`,
+            )
+          : err;
+      await this.#fail(run, step, attempt, reason, runSignal.aborted);
+    }
+  }
+
+  async #buildInput(
+    run: Run,
+    step: Step,
+    def: StepDefinition,
+    workspace: string,
+  ): Promise<Record<string, unknown>> {
+    const steps = await this.#deps.store.getSteps(run.id);
+    const artifacts = new Map<string, Record<string, unknown>>();
+    for (const s of steps) {
+      if (s.artifactId === null) continue;
+      const artifact = await this.#deps.store.getArtifact(s.artifactId);
+      if (artifact !== undefined) artifacts.set(s.key, artifact.content as Record<string, unknown>);
+    }
+    const input = def.input?.({
+      requirement: run.requirement,
+      workspace,
+      feedback: step.feedback ?? undefined,
+      artifact: (key) => artifacts.get(key),
+    });
+    // Drop undefined members so the wire payload holds only what the contract expects.
+    return JSON.parse(JSON.stringify(input ?? {})) as Record<string, unknown>;
+  }
+
+  async #complete(
+    run: Run,
+    step: Step,
+    def: StepDefinition,
+    attempt: number,
+    output: Record<string, unknown>,
+    workspace: string,
+  ): Promise<void> {
+    const { store, config } = this.#deps;
+    const metrics = readMetrics(output);
+    const checks = config.quality[def.qualityGate ?? def.key.replace(/^fix-\d+$/, 'fix')];
+    const quality =
+      checks === undefined ? null : evaluateQuality(def.qualityGate ?? def.key, checks, metrics);
+
+    await writeConfinedFile(workspace, artifactPath(step.key), `${JSON.stringify(output, null, 2)}\n`);
+    const commit = await commitAll(
+      workspace,
+      `${step.key}: run ${run.id} step ${step.key} attempt ${attempt}`,
+    );
+
+    const steps = await store.getSteps(run.id);
+    const reviewedByGate = steps.some((s) => this.#definition(run, s.key).reviews === step.key);
+    let to: 'succeeded' | 'failed' | 'waiting_approval' = 'succeeded';
+    let error: string | null = null;
+    if (quality !== null && !quality.passed) {
+      error = `quality gate ${quality.gate} failed: ${describeFailures(quality)}`;
+      if (quality.escalate) {
+        to = reviewedByGate ? 'succeeded' : 'waiting_approval';
+      } else if (def.fixLoop !== undefined) {
+        const stop = await this.#fixLoopStop(run, steps, step, output);
+        to = stop === null ? 'failed' : 'waiting_approval';
+        if (stop !== null) error = `${error}. ${stop}`;
+      } else {
+        to = 'failed';
+      }
+    }
+
+    await this.#commit(async (tx, events) => {
+      const current = await store.getStep(run.id, step.key, tx);
+      if (current === undefined || current.status !== 'running' || current.attempt !== attempt) {
+        await store.finishAttempt(
+          tx,
+          run.id,
+          step.key,
+          attempt,
+          'cancelled',
+          'result arrived after the step moved on',
+        );
+        return;
+      }
+      const { id, version } = await store.insertArtifact(tx, {
+        runId: run.id,
+        stepKey: step.key,
+        kind: def.tool ?? step.key,
+        content: output,
+        workspaceCommit: commit,
+      });
+      await store.appendEvent(tx, events, run.id, 'artifact.created', {
+        step: step.key,
+        artifactId: id,
+        kind: def.tool ?? step.key,
+        version,
+      });
+      if (quality !== null) {
+        await store.appendEvent(tx, events, run.id, 'quality.evaluated', {
+          step: step.key,
+          gate: quality.gate,
+          passed: quality.passed,
+        });
+      }
+      await store.finishAttempt(tx, run.id, step.key, attempt, 'succeeded', null);
+      const { escalate: _escalate, ...qualityResult } = quality ?? { escalate: false };
+      await moveStep(store, tx, events, current, to, {
+        artifactId: id,
+        metrics,
+        quality: quality === null ? null : (qualityResult as Step['quality']),
+        workspaceCommit: commit,
+        finishedAt: now(),
+        error,
+      });
+    });
+  }
+
+  /** Null while the fix loop may go on; otherwise why it stops and hands the run to a person. */
+  async #fixLoopStop(
+    run: Run,
+    steps: Step[],
+    step: Step,
+    output: Record<string, unknown>,
+  ): Promise<string | null> {
+    const rounds = steps.filter((s) => /^fix-\d+$/.test(s.key) && s.status !== 'skipped');
+    if (rounds.length >= run.options.maxFixRounds) {
+      return `The fix loop stopped after ${rounds.length} round(s) (maxFixRounds ${run.options.maxFixRounds}); a person must decide.`;
+    }
+    const lastFix = rounds.at(-1);
+    if (
+      lastFix?.status === 'succeeded' &&
+      readMetrics((await this.#artifactOf(lastFix)) ?? {})?.fixed === 0
+    ) {
+      return `${lastFix.key} could not repair the failure; a person must decide.`;
+    }
+    if (rounds.length > 0 && step.artifactId !== null) {
+      const previous = await this.#deps.store.getArtifact(step.artifactId);
+      if (previous !== undefined && failureSignature(previous.content) === failureSignature(output)) {
+        return 'The same failure repeated after a fix; the fix loop stopped early and a person must decide.';
+      }
+    }
+    return null;
+  }
+
+  async #artifactOf(step: Step): Promise<Record<string, unknown> | undefined> {
+    if (step.artifactId === null) return undefined;
+    return (await this.#deps.store.getArtifact(step.artifactId))?.content as
+      | Record<string, unknown>
+      | undefined;
+  }
+
+  async #startFixRound(run: Run, steps: Step[], def: StepDefinition): Promise<void> {
+    const { store } = this.#deps;
+    const round = steps.filter((s) => /^fix-\d+$/.test(s.key)).length + 1;
+    const fix = fixStep(round);
+    await this.#commit(async (tx, events) => {
+      await store.insertSteps(
+        tx,
+        run.id,
+        [{ ...fix, maxAttempts: this.#deps.config.scheduler.maxAttempts }],
+        // Fix rounds list after the template's steps, in round order.
+        1_000 + round,
+      );
+      for (const key of def.fixLoop?.rerun ?? []) {
+        const target = steps.find((s) => s.key === key);
+        if (target === undefined || target.status === 'pending') continue;
+        const base = this.#definition(run, key).dependsOn;
+        await moveStep(store, tx, events, target, 'pending', { dependsOn: [...base, fix.key], error: null });
+      }
+    });
+  }
+
+  async #fail(run: Run, step: Step, attempt: number, err: unknown, cancelled: boolean): Promise<void> {
+    const { store, config } = this.#deps;
+    const message = errorMessage(err);
+    const code = err instanceof PowerAutoError ? err.code : 'INTERNAL';
+    await this.#commit(async (tx, events) => {
+      const current = await store.getStep(run.id, step.key, tx);
+      if (current === undefined || current.status !== 'running' || current.attempt !== attempt) {
+        await store.finishAttempt(tx, run.id, step.key, attempt, 'cancelled', message);
+        return;
+      }
+      if (cancelled) {
+        await store.finishAttempt(tx, run.id, step.key, attempt, 'cancelled', message);
+        await moveStep(store, tx, events, current, 'cancelled', { error: message, finishedAt: now() });
+        return;
+      }
+      await store.finishAttempt(tx, run.id, step.key, attempt, 'failed', message);
+      await moveStep(store, tx, events, current, 'failed', {
+        error: `${code}: ${message}`,
+        finishedAt: now(),
+      });
+      if (RETRYABLE.has(code) && attempt < current.maxAttempts) {
+        const { backoffBaseMs, backoffMaxMs } = config.scheduler;
+        const delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1));
+        await moveStep(store, tx, events, current, 'ready', {
+          notBefore: new Date(Date.now() + delay).toISOString(),
+        });
+      }
+    });
+  }
+
+  async #openGate(run: Run, step: Step, byKey: Map<string, Step>): Promise<void> {
+    const { store, config } = this.#deps;
+    const def = this.#definition(run, step.key);
+    const gate = def.gate!;
+    const policy = run.options.gatePolicies[gate] ?? config.gates[gate] ?? 'required';
+    const reviewed = def.reviews === undefined ? undefined : byKey.get(def.reviews);
+    const escalated = reviewed?.quality?.passed === false;
+    await this.#commit(async (tx, events) => {
+      await moveStep(store, tx, events, step, 'running', { attempt: step.attempt + 1, startedAt: now() });
+      if (policy === 'required' || escalated) {
+        const reason = escalated
+          ? `${reviewed?.error ?? 'quality gate failed'}; a person must confirm`
+          : null;
+        await moveStep(store, tx, events, step, 'waiting_approval', { error: reason });
+        return;
+      }
+      await store.insertApproval(tx, {
+        id: newId('apr'),
+        runId: run.id,
+        stepKey: step.key,
+        decision: 'approved',
+        actor: 'policy:auto',
+        comment: null,
+        createdAt: now(),
+      });
+      await store.insertAudit(tx, {
+        actor: 'policy:auto',
+        action: 'gate.approve',
+        target: `${run.id}/${step.key}`,
+        detail: { policy },
+      });
+      await store.appendEvent(tx, events, run.id, 'gate.decided', {
+        gate,
+        decision: 'approved',
+        actor: 'policy:auto',
+      });
+      await moveStep(store, tx, events, step, 'succeeded', { finishedAt: now() });
+    });
+  }
+
+  /** Decides the run's status from its steps once nothing more can move. */
+  async #settle(runId: string): Promise<Run> {
+    const { store } = this.#deps;
+    const run = await this.#loadRun(runId);
+    if (run.status === 'cancelled') return run;
+    const steps = await store.getSteps(runId);
+    const waiting = steps.find((s) => s.status === 'waiting_approval');
+    const failed = steps.find((s) => s.status === 'failed');
+    await this.#commit(async (tx, events) => {
+      if (waiting !== undefined) await moveRun(store, tx, events, run, 'waiting_approval');
+      else if (steps.every((s) => isDone(s))) await moveRun(store, tx, events, run, 'succeeded');
+      else {
+        const reason =
+          failed === undefined
+            ? 'no step can run'
+            : `step ${failed.key} failed: ${failed.error ?? 'unknown error'}`;
+        await moveRun(store, tx, events, run, 'failed', reason);
+      }
+    });
+    return run;
+  }
+
+  async #loadRun(runId: string): Promise<Run> {
+    const run = await this.#deps.store.getRun(runId);
+    if (run === undefined) throw new NotFoundError('run', runId);
+    return run;
+  }
+
+  #definition(run: Run, key: string): StepDefinition {
+    const def = stepDefinition(run.template, key);
+    if (def === undefined)
+      throw new PowerAutoError('INTERNAL', `step ${key} is not in template ${run.template}`);
+    return def;
+  }
+
+  async #commit<T>(fn: TransactionBody<T>): Promise<T> {
+    const { result, events } = await this.#deps.store.transaction(fn);
+    this.#deps.bus.publish(events);
+    return result;
+  }
+}
+
+function isDone(step: Step | undefined): boolean {
+  return step !== undefined && TERMINAL_STEP_STATES.includes(step.status);
+}
+
+function readMetrics(output: Record<string, unknown>): Metrics | null {
+  const metrics = output.metrics;
+  if (typeof metrics !== 'object' || metrics === null) return null;
+  return Object.fromEntries(Object.entries(metrics).filter(([, v]) => typeof v === 'number')) as Metrics;
+}
+
+/** What failed, independent of timings: the same signature twice means a fix changed nothing. */
+export function failureSignature(report: unknown): string {
+  const tests = (report as { tests?: { id?: string; status?: string; error?: string | null }[] }).tests ?? [];
+  const failing = tests
+    .filter((t) => t.status === 'failed')
+    .map((t) => `${t.id}:${(t.error ?? '').replace(/\d+(\.\d+)?\s?ms/g, '')}`)
+    .sort();
+  const metrics = readMetrics(report as Record<string, unknown>) ?? {};
+  return createHash('sha256')
+    .update(JSON.stringify([failing, metrics.testsFailed, metrics.mustHavesWithoutPassingTest]))
+    .digest('hex');
+}
+
+/** Owners are `host/pid/nonce`; on this host a vanished pid means the driver died. */
+function isOwnerDead(owner: string): boolean {
+  const [host, pid] = owner.split('/');
+  if (host !== hostname() || pid === undefined) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
+import { PowerAutoError } from '../contracts/errors.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+/** `:memory:` gives an in-memory database (benchmarks and fast tests); anything else is a file. */
+export async function openSqliteDb(path: string): Promise<Db> {
+  let sqlite: SqliteDatabase.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    sqlite = new SqliteDatabase(path);
+    // The only SQLite-specific settings: WAL for concurrent readers, NORMAL sync is durable under WAL
+    // against process crashes (what SIGKILL tests), busy_timeout for a second process (CLI beside serve).
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.prepare('select count(*) from sqlite_master').get();
+  } catch (err) {
+    throw new PowerAutoError('HOME_UNUSABLE', `cannot open the database at ${path}: ${describe(err)}`, {
+      cause: err,
+    });
+  }
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    plugins: [new CamelCasePlugin()],
+  });
+  await migrate(db);
+  return db;
+}
+
+export async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new PowerAutoError('HOME_UNUSABLE', `database migration ${failed} failed: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function describe(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message === 'file is not a database'
+    ? 'the file is not a PowerAutomation database (corrupt?)'
+    : message;
+}

@@ -1,0 +1,440 @@
+import { randomBytes } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { EventPayload, EventType, RunEvent } from '../contracts/events.js';
+import type {
+  Approval,
+  Artifact,
+  AuditRecord,
+  Metrics,
+  Project,
+  QualityGateResult,
+  Run,
+  RunOptions,
+  RunStatus,
+  Step,
+  StepAttempt,
+  StepStatus,
+} from '../contracts/models.js';
+import type { Db } from './db.js';
+import type { Database, StepsTable } from './schema.js';
+
+export type Tx = Transaction<Database> | Db;
+export type WriteTx = Transaction<Database>;
+export type TransactionBody<T> = (tx: WriteTx, events: RunEvent[]) => Promise<T>;
+
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}
+
+export interface NewStep {
+  key: string;
+  kind: Step['kind'];
+  role: Step['role'];
+  tool: string | null;
+  dependsOn: string[];
+  maxAttempts: number;
+  status?: StepStatus;
+}
+
+export type StepPatch = Partial<
+  Pick<
+    Step,
+    | 'status'
+    | 'attempt'
+    | 'feedback'
+    | 'artifactId'
+    | 'workspaceCommit'
+    | 'metrics'
+    | 'quality'
+    | 'error'
+    | 'notBefore'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'dependsOn'
+  >
+>;
+
+/**
+ * Repositories over one Kysely database. Methods that change state take a transaction, so the
+ * orchestrator commits a transition, its event and its artifact together.
+ */
+export class Store {
+  constructor(readonly db: Db) {}
+
+  /** Runs `fn` in one transaction; the events it appended are returned for publishing after commit. */
+  async transaction<T>(fn: TransactionBody<T>): Promise<{
+    result: T;
+    events: RunEvent[];
+  }> {
+    const events: RunEvent[] = [];
+    const result = await this.db.transaction().execute((tx) => fn(tx, events));
+    return { result, events };
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  // projects
+
+  async insertProject(tx: Tx, project: Project): Promise<void> {
+    await tx.insertInto('projects').values(project).execute();
+  }
+
+  async getProject(id: string): Promise<Project | undefined> {
+    return this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async listProjects(): Promise<Project[]> {
+    return this.db.selectFrom('projects').selectAll().orderBy('createdAt', 'desc').execute();
+  }
+
+  // runs
+
+  async insertRun(tx: Tx, run: Run): Promise<void> {
+    await tx
+      .insertInto('runs')
+      .values({
+        ...run,
+        options: JSON.stringify(run.options),
+        eventSeq: 0,
+        leaseOwner: null,
+        leaseUntil: null,
+      })
+      .execute();
+  }
+
+  async getRun(id: string, tx: Tx = this.db): Promise<Run | undefined> {
+    const row = await tx.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toRun(row);
+  }
+
+  async listRuns(
+    filter: { statuses?: RunStatus[]; projectId?: string; limit?: number } = {},
+  ): Promise<Run[]> {
+    let query = this.db.selectFrom('runs').selectAll().orderBy('createdAt', 'desc');
+    if (filter.statuses !== undefined) query = query.where('status', 'in', filter.statuses);
+    if (filter.projectId !== undefined) query = query.where('projectId', '=', filter.projectId);
+    if (filter.limit !== undefined) query = query.limit(filter.limit);
+    return (await query.execute()).map(toRun);
+  }
+
+  async setRunStatus(tx: Tx, id: string, status: RunStatus, error: string | null): Promise<void> {
+    await tx.updateTable('runs').set({ status, error, updatedAt: now() }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Takes the run's lease for `owner` if it is free, expired, or already ours.
+   * One process drives a run at a time; a crashed owner's lease lapses after `ttlMs`.
+   */
+  async claimLease(
+    runId: string,
+    owner: string,
+    ttlMs: number,
+    isOwnerDead: (owner: string) => boolean,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .selectFrom('runs')
+        .select(['leaseOwner', 'leaseUntil'])
+        .where('id', '=', runId)
+        .executeTakeFirst();
+      if (row === undefined) return false;
+      const free =
+        row.leaseOwner === null ||
+        row.leaseOwner === owner ||
+        row.leaseUntil === null ||
+        row.leaseUntil < now() ||
+        isOwnerDead(row.leaseOwner);
+      if (!free) return false;
+      await tx
+        .updateTable('runs')
+        .set({ leaseOwner: owner, leaseUntil: new Date(Date.now() + ttlMs).toISOString() })
+        .where('id', '=', runId)
+        .execute();
+      return true;
+    });
+  }
+
+  async releaseLease(runId: string, owner: string): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ leaseOwner: null, leaseUntil: null })
+      .where('id', '=', runId)
+      .where('leaseOwner', '=', owner)
+      .execute();
+  }
+
+  // steps
+
+  async insertSteps(tx: Tx, runId: string, steps: NewStep[], firstPosition = 0): Promise<void> {
+    if (steps.length === 0) return;
+    await tx
+      .insertInto('steps')
+      .values(
+        steps.map((s, i) => ({
+          runId,
+          key: s.key,
+          position: firstPosition + i,
+          kind: s.kind,
+          role: s.role,
+          tool: s.tool,
+          dependsOn: JSON.stringify(s.dependsOn),
+          status: s.status ?? 'pending',
+          attempt: 0,
+          maxAttempts: s.maxAttempts,
+          feedback: null,
+          artifactId: null,
+          workspaceCommit: null,
+          metrics: null,
+          quality: null,
+          error: null,
+          notBefore: null,
+          startedAt: null,
+          finishedAt: null,
+        })),
+      )
+      .execute();
+  }
+
+  async getSteps(runId: string, tx: Tx = this.db): Promise<Step[]> {
+    const rows = await tx
+      .selectFrom('steps')
+      .selectAll()
+      .where('runId', '=', runId)
+      .orderBy('position')
+      .execute();
+    return rows.map(toStep);
+  }
+
+  async getStep(runId: string, key: string, tx: Tx = this.db): Promise<Step | undefined> {
+    const row = await tx
+      .selectFrom('steps')
+      .selectAll()
+      .where('runId', '=', runId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toStep(row);
+  }
+
+  async updateStep(tx: Tx, runId: string, key: string, patch: StepPatch): Promise<void> {
+    const values: Partial<StepsTable> = {};
+    for (const [field, value] of Object.entries(patch) as [keyof StepPatch, unknown][]) {
+      if (value === undefined) continue;
+      const jsonField = field === 'metrics' || field === 'quality' || field === 'dependsOn';
+      (values as Record<string, unknown>)[field] =
+        jsonField && value !== null ? JSON.stringify(value) : value;
+    }
+    await tx.updateTable('steps').set(values).where('runId', '=', runId).where('key', '=', key).execute();
+  }
+
+  // attempts
+
+  async insertAttempt(tx: Tx, attempt: StepAttempt): Promise<void> {
+    await tx.insertInto('stepAttempts').values(attempt).execute();
+  }
+
+  async finishAttempt(
+    tx: Tx,
+    runId: string,
+    stepKey: string,
+    attempt: number,
+    status: StepAttempt['status'],
+    error: string | null,
+  ): Promise<void> {
+    await tx
+      .updateTable('stepAttempts')
+      .set({ status, error, finishedAt: now() })
+      .where('runId', '=', runId)
+      .where('stepKey', '=', stepKey)
+      .where('attempt', '=', attempt)
+      .execute();
+  }
+
+  async getAttempts(runId: string): Promise<StepAttempt[]> {
+    const rows = await this.db
+      .selectFrom('stepAttempts')
+      .selectAll()
+      .where('runId', '=', runId)
+      .orderBy('startedAt')
+      .execute();
+    return rows.map((r) => ({ ...r, status: r.status as StepAttempt['status'] }));
+  }
+
+  // artifacts
+
+  async insertArtifact(
+    tx: Tx,
+    artifact: Omit<Artifact, 'id' | 'version' | 'createdAt'>,
+  ): Promise<{ id: string; version: number }> {
+    const latest = await tx
+      .selectFrom('artifacts')
+      .select(({ fn }) => fn.max('version').as('version'))
+      .where('runId', '=', artifact.runId)
+      .where('stepKey', '=', artifact.stepKey)
+      .executeTakeFirst();
+    const version = Number(latest?.version ?? 0) + 1;
+    const id = newId('art');
+    await tx
+      .insertInto('artifacts')
+      .values({ ...artifact, id, version, content: JSON.stringify(artifact.content), createdAt: now() })
+      .execute();
+    return { id, version };
+  }
+
+  async getArtifact(id: string, tx: Tx = this.db): Promise<Artifact | undefined> {
+    const row = await tx.selectFrom('artifacts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : { ...row, content: JSON.parse(row.content) as unknown };
+  }
+
+  async listArtifacts(runId: string): Promise<Artifact[]> {
+    const rows = await this.db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where('runId', '=', runId)
+      .orderBy('createdAt')
+      .orderBy('version')
+      .execute();
+    return rows.map((row) => ({ ...row, content: JSON.parse(row.content) as unknown }));
+  }
+
+  // events
+
+  /** Appends an event with the run's next sequence number, inside the caller's transaction. */
+  async appendEvent<T extends EventType>(
+    tx: Tx,
+    events: RunEvent[],
+    runId: string,
+    type: T,
+    payload: EventPayload<T>,
+  ): Promise<RunEvent> {
+    const { eventSeq } = await tx
+      .updateTable('runs')
+      .set((eb) => ({ eventSeq: eb('eventSeq', '+', 1) }))
+      .where('id', '=', runId)
+      .returning('eventSeq')
+      .executeTakeFirstOrThrow();
+    const event: RunEvent = { runId, seq: eventSeq, type, payload, createdAt: now() };
+    await tx
+      .insertInto('events')
+      .values({ ...event, payload: JSON.stringify(payload) })
+      .execute();
+    events.push(event);
+    return event;
+  }
+
+  async eventsSince(runId: string, since: number, limit = 10_000): Promise<RunEvent[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('runId', '=', runId)
+      .where('seq', '>', since)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      ...r,
+      type: r.type as RunEvent['type'],
+      payload: JSON.parse(r.payload) as unknown,
+    }));
+  }
+
+  // approvals and audit
+
+  async insertApproval(tx: Tx, approval: Approval): Promise<void> {
+    await tx.insertInto('approvals').values(approval).execute();
+  }
+
+  async listApprovals(runId: string): Promise<Approval[]> {
+    const rows = await this.db
+      .selectFrom('approvals')
+      .selectAll()
+      .where('runId', '=', runId)
+      .orderBy('createdAt')
+      .execute();
+    return rows.map((r) => ({ ...r, decision: r.decision as Approval['decision'] }));
+  }
+
+  async insertAudit(tx: Tx, record: Omit<AuditRecord, 'id' | 'createdAt'>): Promise<void> {
+    await tx
+      .insertInto('auditLog')
+      .values({
+        ...record,
+        id: newId('aud'),
+        detail: JSON.stringify(record.detail ?? null),
+        createdAt: now(),
+      })
+      .execute();
+  }
+
+  async listAudit(limit = 200): Promise<AuditRecord[]> {
+    const rows = await this.db
+      .selectFrom('auditLog')
+      .selectAll()
+      .orderBy('createdAt', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
+  }
+
+  // engine calls
+
+  async insertEngineCall(call: {
+    runId: string | null;
+    stepKey: string | null;
+    role: string;
+    tool: string;
+    instance: string;
+    outcome: string;
+    latencyMs: number;
+    requestBytes: number;
+    responseBytes: number;
+    idempotencyKey: string | null;
+  }): Promise<void> {
+    await this.db
+      .insertInto('engineCalls')
+      .values({ ...call, id: newId('call'), createdAt: now() })
+      .execute();
+  }
+}
+
+function toRun(row: Database['runs']): Run {
+  return {
+    id: row.id,
+    projectId: row.projectId,
+    template: row.template as Run['template'],
+    status: row.status as RunStatus,
+    requirement: row.requirement,
+    options: JSON.parse(row.options) as RunOptions,
+    error: row.error,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function toStep(row: StepsTable): Step {
+  return {
+    runId: row.runId,
+    key: row.key,
+    kind: row.kind as Step['kind'],
+    role: row.role as Step['role'],
+    tool: row.tool,
+    dependsOn: JSON.parse(row.dependsOn) as string[],
+    status: row.status as StepStatus,
+    attempt: row.attempt,
+    maxAttempts: row.maxAttempts,
+    feedback: row.feedback,
+    artifactId: row.artifactId,
+    workspaceCommit: row.workspaceCommit,
+    metrics: row.metrics === null ? null : (JSON.parse(row.metrics) as Metrics),
+    quality: row.quality === null ? null : (JSON.parse(row.quality) as QualityGateResult),
+    error: row.error,
+    notBefore: row.notBefore,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}
