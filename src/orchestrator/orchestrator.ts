@@ -404,7 +404,8 @@ export class Orchestrator {
         `run ${runId} waits at ${waiting.map((s) => s.key).join(', ')}; name one with --gate`,
       );
     }
-    const key = steps.some((s) => s.key === gate) ? gate : `gate:${gate}`;
+    // A gate name wins over a tool step of the same name (`requirements` is both).
+    const key = steps.some((s) => s.key === `gate:${gate}`) ? `gate:${gate}` : gate;
     const step = steps.find((s) => s.key === key);
     if (step === undefined) {
       const gates = steps.filter((s) => s.kind === 'approval').map((s) => s.key.replace('gate:', ''));

@@ -17,6 +17,7 @@ export function validateRequirement(input: string | Uint8Array, maxBytes: number
   } catch {
     throw new BadInputError('the requirement is not UTF-8 text (binary data?)');
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects.
   if (text.includes('\0') || /[\u0001-\u0008\u000b\u000e-\u001f\ufffd]/.test(text)) {
     throw new BadInputError(
       'the requirement contains binary data (NUL or control characters); give plain text',

@@ -5,7 +5,6 @@ import PQueue from 'p-queue';
 import type { EventBus } from '../bus/bus.js';
 import type { OrchestratorConfig } from '../config/orchestrator.js';
 import { ConflictError, errorMessage, NotFoundError, PowerAutoError } from '../contracts/errors.js';
-import type { RunEvent } from '../contracts/events.js';
 import { idempotencyKey, type StepExecutor } from '../contracts/executor.js';
 import type { Metrics, Run, Step } from '../contracts/models.js';
 import { newId, now, type Store, type TransactionBody } from '../store/store.js';
@@ -44,6 +43,8 @@ export class Scheduler {
   readonly #aborts = new Map<string, AbortController>();
   readonly #inflight = new Map<string, Map<string, Promise<void>>>();
   readonly #wakers = new Map<string, () => void>();
+  /** A bookkeeping failure (database gone, a bug) inside a dispatched step; it ends the drive. */
+  readonly #fatal = new Map<string, unknown>();
 
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
@@ -112,6 +113,7 @@ export class Scheduler {
       this.#aborts.delete(runId);
       this.#inflight.delete(runId);
       this.#wakers.delete(runId);
+      this.#fatal.delete(runId);
       await store.releaseLease(runId, this.owner).catch(() => {});
     }
   }
@@ -119,6 +121,7 @@ export class Scheduler {
   async #loop(run: Run, signal: AbortSignal): Promise<void> {
     const inflight = this.#inflight.get(run.id)!;
     while (!signal.aborted) {
+      if (this.#fatal.has(run.id)) throw this.#fatal.get(run.id);
       const steps = await this.#deps.store.getSteps(run.id);
       const byKey = new Map(steps.map((s) => [s.key, s]));
       let changed = false;
@@ -186,8 +189,8 @@ export class Scheduler {
     const task = this.#queue
       .add(() => this.#execute(run, step, redispatch, signal))
       .catch((err: unknown) => {
-        // A bookkeeping failure (database gone) must not leave the loop waiting forever.
-        process.emitWarning(`step ${step.key} of run ${run.id}: ${errorMessage(err)}`);
+        // Re-dispatching after a failed write would loop forever; stop and say why.
+        if (!this.#fatal.has(run.id)) this.#fatal.set(run.id, err);
       })
       .finally(() => inflight.delete(step.key));
     inflight.set(step.key, task);
