@@ -1,0 +1,88 @@
+import type { RequirementsSpec } from '../../contracts/requirements.js';
+import { applyFacts, emptySpec, finalize } from './build.js';
+import { extractChinese } from './chinese.js';
+import { extractEnglish } from './english.js';
+import type { Lang, SentenceFacts } from './facts.js';
+import { applyFeedback } from './feedback.js';
+import { checkText, languageOf, prepare } from './text.js';
+
+export interface Extracted {
+  facts: SentenceFacts[];
+  questions: string[];
+  language: Lang;
+}
+
+/** Cuts text into sentences and runs the language module of each (mixed text works per sentence). */
+export function extract(text: string): Extracted {
+  const { chunks, questions } = prepare(text);
+  const ctx = { lastActor: null as string | null, lastObject: null as string | null };
+  const facts: SentenceFacts[] = [];
+  let zhChars = 0;
+  let enChars = 0;
+  for (const c of chunks) {
+    if (c.lang === 'zh') {
+      facts.push(extractChinese(c.text, ctx));
+      zhChars += c.text.length * 3;
+    } else {
+      facts.push(...extractEnglish(c.text, ctx));
+      enChars += c.text.length;
+    }
+  }
+  return {
+    facts,
+    questions,
+    language: chunks.length === 0 ? languageOf(text) : zhChars >= enChars ? 'zh' : 'en',
+  };
+}
+
+export function benefitsOf(facts: SentenceFacts[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const f of facts) if (f.benefit !== null) m.set(f.source, f.benefit);
+  return m;
+}
+
+export function projectNameOf(text: string, language: Lang): string {
+  const first = text.trim().split(/\n/)[0] ?? '';
+  if (language === 'zh') {
+    const named = /^[「“"]?([\p{Script=Han}A-Za-z0-9 ]{2,16}?)[」”"]?(?:是|为)一(?:个|款|套)/u.exec(first);
+    if (named !== null) return named[1]!.trim();
+    const sys = /([\p{Script=Han}A-Za-z0-9]{2,10}?(?:系统|平台|应用|网站|小程序|服务))/u.exec(first);
+    return sys?.[1] ?? '';
+  }
+  const named = /^\s*(?:the\s+)?([A-Z][\w'-]*(?:[ _][A-Z][\w'-]*){0,4})\s+(?:is|will be)\s+an?\b/.exec(first);
+  if (named !== null) return named[1]!.replaceAll('_', ' ');
+  const kind =
+    /^\s*(?:an?|the)\s+((?:[a-z-]+\s){0,3}?(?:app|application|service|system|platform|website|game|tool))\b/i.exec(
+      first,
+    );
+  return kind?.[1]?.toLowerCase() ?? '';
+}
+
+export interface AnalyzeInput {
+  text: string;
+  feedback?: string | undefined;
+  previous?: RequirementsSpec | undefined;
+}
+
+/** The whole offline analysis: validated text in, a finished RequirementsSpec out. */
+export function analyzeRequirements(input: AnalyzeInput): RequirementsSpec {
+  let spec: RequirementsSpec;
+  let benefits = new Map<string, string>();
+  if (input.previous !== undefined && input.feedback !== undefined) {
+    spec = structuredClone(input.previous);
+  } else {
+    checkText(input.text);
+    const ex = extract(input.text);
+    spec = emptySpec(ex.language);
+    spec.projectName = projectNameOf(input.text, ex.language);
+    for (const q of ex.questions) spec.openQuestions.push(q);
+    applyFacts(spec, ex.facts);
+    benefits = benefitsOf(ex.facts);
+  }
+  if (input.feedback !== undefined && input.feedback.trim().length > 0) {
+    checkText(input.feedback, 'feedback');
+    const fb = applyFeedback(spec, input.feedback);
+    for (const [k, v] of fb.benefits) benefits.set(k, v);
+  }
+  return finalize(spec, benefits);
+}
