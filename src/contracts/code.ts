@@ -1,24 +1,42 @@
 import { z } from 'zod';
 import { Metrics } from './models.js';
 
-// Draft: the coding engine issue completes these shapes.
-
+/**
+ * code_generate / code_fix result. Metrics are measured on the files written:
+ * generate: files, linesOfCode, entities, operations, operationsUnimplemented, businessRules, requirementTests;
+ * fix: fixed (1 when files were restored, else 0), filesRestored, failures, unresolved.
+ */
 export const CodeReport = z.object({
-  files: z.array(z.object({ path: z.string(), bytes: z.number().int() })),
+  files: z.array(
+    z.object({ path: z.string(), bytes: z.number().int(), requirementIds: z.array(z.string()).default([]) }),
+  ),
   commit: z.string().nullable(),
   summary: z.string(),
+  /** What the generator could not turn into code (unparsed rules, unsupported operations). */
+  notes: z.array(z.string()).default([]),
+  /** Failures code_fix could not repair, each with its reason; non-empty ends the fix loop. */
   unresolved: z.array(z.string()).default([]),
   metrics: Metrics,
 });
 export type CodeReport = z.infer<typeof CodeReport>;
 
+/**
+ * code_analyze result. Metrics: typeErrors, lintErrors, buildOk (1/0), files, linesOfCode,
+ * maxComplexity, securityFindings.
+ */
 export const StaticAnalysisReport = z.object({
   typecheck: z.object({ ok: z.boolean(), errors: z.array(z.string()) }),
-  lint: z.object({ ok: z.boolean(), errors: z.array(z.string()) }),
+  lint: z.object({ ok: z.boolean(), errors: z.array(z.string()), tool: z.string().default('biome') }),
   build: z.object({ ok: z.boolean(), output: z.string() }),
   findings: z.array(
     z.object({ rule: z.string(), file: z.string(), line: z.number().int(), message: z.string() }),
   ),
+  /** The most complex functions first (cyclomatic complexity). */
+  complexity: z
+    .array(
+      z.object({ file: z.string(), name: z.string(), line: z.number().int(), complexity: z.number().int() }),
+    )
+    .default([]),
   metrics: Metrics,
 });
 export type StaticAnalysisReport = z.infer<typeof StaticAnalysisReport>;

@@ -1,0 +1,512 @@
+import type { ArchitectureSpec, TestPlan } from '../../contracts/architecture.js';
+import type { FieldType, RequirementsSpec } from '../../contracts/requirements.js';
+import { camel, IdentifierScope, kebab, pascal, plural, singular, words } from './identifiers.js';
+
+/**
+ * The service the generator writes, reduced to safe identifiers. Every name that reaches generated
+ * code is built here from the spec through `IdentifierScope`; the original text only travels as
+ * escaped string literals (labels, messages).
+ */
+export interface FieldModel {
+  name: string;
+  label: string;
+  type: FieldType;
+  required: boolean;
+  unique: boolean;
+  enumValues: string[];
+  /** Entity key this field references (`memberId` -> member), checked on write (422). */
+  ref: string | null;
+}
+
+export interface EntityModel {
+  key: string;
+  typeName: string;
+  collection: string;
+  file: string;
+  label: string;
+  fields: FieldModel[];
+}
+
+export type OperationKind =
+  | 'list'
+  | 'create'
+  | 'get'
+  | 'update'
+  | 'delete'
+  | 'listChildren'
+  | 'createChild'
+  | 'unsupported';
+
+export interface OperationModel {
+  operationId: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  kind: OperationKind;
+  entity: string | null;
+  /** For nested routes (`/members/{id}/loans`): the child's field that holds the parent id. */
+  parentField: string | null;
+  requirementIds: string[];
+}
+
+export interface LimitRule {
+  requirementId: string;
+  text: string;
+  entity: string;
+  perField: string;
+  max: number;
+}
+
+export interface RequirementModel {
+  id: string;
+  kind: 'functional' | 'non_functional' | 'business_rule';
+  priority: string;
+  text: string;
+  operations: string[];
+}
+
+export interface TestCaseModel {
+  id: string;
+  name: string;
+  requirementIds: string[];
+}
+
+export interface ServiceModel {
+  packageName: string;
+  title: string;
+  entities: EntityModel[];
+  operations: OperationModel[];
+  rules: LimitRule[];
+  requirements: RequirementModel[];
+  testCases: TestCaseModel[];
+  /** What the generator could not turn into code, said plainly. */
+  notes: string[];
+}
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+const SAFE_PATH = /^(\/([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))+$/;
+const NUMBER_WORDS: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  一: 1,
+  二: 2,
+  两: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
+  十: 10,
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function norm(text: string): string {
+  return words(text).join('');
+}
+
+export function buildModel(
+  spec: RequirementsSpec,
+  architecture: ArchitectureSpec | undefined,
+  testPlan: TestPlan | undefined,
+): ServiceModel {
+  const notes: string[] = [];
+  const entityScope = new IdentifierScope('entity');
+  const entities: EntityModel[] = spec.entities.map((entity) => {
+    const key = entityScope.take(singular(words(entity.name).join(' ')) || entity.label);
+    return {
+      key,
+      typeName: pascal(key),
+      collection: plural(key),
+      file: kebab(key),
+      label: entity.label || entity.name,
+      fields: [],
+    };
+  });
+  const byNorm = new Map<string, EntityModel>();
+  for (const [i, entity] of entities.entries()) {
+    const source = spec.entities[i]!;
+    byNorm.set(entity.key.toLowerCase(), entity);
+    byNorm.set(entity.collection.toLowerCase(), entity);
+    byNorm.set(norm(source.name), entity);
+    if (source.label) byNorm.set(norm(source.label), entity);
+    const fieldScope = new IdentifierScope('field');
+    for (const field of source.fields) {
+      const id = camel(field.name);
+      if (id === 'id' || field.name === 'id') continue; // the primary key is always generated
+      const name = fieldScope.take(field.name);
+      entity.fields.push({
+        name,
+        label: field.label || field.name,
+        type: field.type,
+        required: field.required,
+        unique: field.unique,
+        enumValues: field.type === 'enum' ? (field.enumValues ?? []).slice(0, 50) : [],
+        ref: null,
+      });
+    }
+  }
+  const findEntity = (text: string): EntityModel | undefined => {
+    const n = norm(text);
+    return byNorm.get(n) ?? byNorm.get(singular(n)) ?? entities.find((e) => norm(e.label) === n);
+  };
+  // References: `memberId` (or an `id` field named after an entity) points at that entity.
+  for (const entity of entities) {
+    for (const field of entity.fields) {
+      const base = field.name.replace(/Id$/, '');
+      if (base === field.name && field.type !== 'id') continue;
+      const target = findEntity(base);
+      if (target && target !== entity) field.ref = target.key;
+    }
+  }
+  breakReferenceCycles(entities, notes);
+
+  const operations = architecture ? operationsFromOpenApi(architecture, entities, findEntity, notes) : [];
+  if (operations.length === 0) operations.push(...defaultOperations(entities, spec));
+  linkTrace(operations, architecture);
+
+  const requirements: RequirementModel[] = spec.requirements.map((req) => ({
+    id: req.id,
+    kind: req.kind,
+    priority: req.priority,
+    text: req.text,
+    operations: operations.filter((op) => op.requirementIds.includes(req.id)).map((op) => op.operationId),
+  }));
+  // A functional requirement the API document does not trace still gets its entity's matching operation.
+  for (const [i, req] of spec.requirements.entries()) {
+    const model = requirements[i]!;
+    if (model.operations.length > 0 || req.kind !== 'functional' || !req.entity) continue;
+    const entity = findEntity(req.entity);
+    const kind = actionKind(req.action ?? req.text);
+    const op = operations.find((o) => o.entity === entity?.key && o.kind === kind);
+    if (op) {
+      op.requirementIds.push(req.id);
+      model.operations.push(op.operationId);
+    }
+  }
+
+  const rules: LimitRule[] = [];
+  for (const req of spec.requirements) {
+    if (req.kind !== 'business_rule') continue;
+    const rule =
+      structuredLimitRule(req.id, req.text, req.rule, entities, findEntity) ??
+      parseLimitRule(req.id, `${req.text} ${req.source}`, entities, req.entity);
+    if (rule) rules.push(rule);
+    else notes.push(`${req.id}: business rule not understood by the offline generator: "${req.text}"`);
+  }
+
+  const testCases: TestCaseModel[] = (testPlan?.cases ?? []).map((c) => ({
+    id: c.id,
+    name: c.name,
+    requirementIds: c.requirementIds.filter((id) => /^REQ-\d{3,}$/.test(id)),
+  }));
+
+  const pkg = words(spec.projectName).join('-') || 'generated-service';
+  return {
+    packageName: pkg.slice(0, 60),
+    title: spec.projectName,
+    entities,
+    operations,
+    rules,
+    requirements,
+    testCases,
+    notes,
+  };
+}
+
+function breakReferenceCycles(entities: EntityModel[], notes: string[]): void {
+  const byKey = new Map(entities.map((e) => [e.key, e]));
+  const reaches = (from: string, to: string, seen = new Set<string>()): boolean => {
+    if (from === to) return true;
+    if (seen.has(from)) return false;
+    seen.add(from);
+    return (byKey.get(from)?.fields ?? []).some((f) => f.ref !== null && reaches(f.ref, to, seen));
+  };
+  for (const entity of entities) {
+    for (const field of entity.fields) {
+      if (field.ref && reaches(field.ref, entity.key)) {
+        notes.push(`${entity.key}.${field.name}: circular reference kept as a plain id (not checked)`);
+        field.ref = null;
+      }
+    }
+  }
+}
+
+function schemaRefs(node: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 8) return out;
+  if (Array.isArray(node)) for (const item of node) schemaRefs(item, out, depth + 1);
+  else if (isRecord(node)) {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') out.push(value.split('/').pop() ?? '');
+      else schemaRefs(value, out, depth + 1);
+    }
+  }
+  return out;
+}
+
+function operationsFromOpenApi(
+  architecture: ArchitectureSpec,
+  entities: EntityModel[],
+  findEntity: (text: string) => EntityModel | undefined,
+  notes: string[],
+): OperationModel[] {
+  const paths = architecture.api.paths;
+  if (!isRecord(paths)) return [];
+  const scope = new IdentifierScope('operation');
+  const ops: OperationModel[] = [];
+  for (const [rawPath, item] of Object.entries(paths)) {
+    if (!isRecord(item)) continue;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!isRecord(op)) continue;
+      const segments = rawPath.split('/').filter((s) => s.length > 0);
+      const literals = segments.filter((s) => !s.startsWith('{'));
+      const refEntity = schemaRefs([op.requestBody, op.responses])
+        .map((name) => findEntity(name))
+        .find((e) => e !== undefined);
+      const hinted = architecture.endpoints.find(
+        (e) => e.operationId === op.operationId && e.method === method,
+      );
+      const first =
+        (literals[0] ? findEntity(literals[0]) : undefined) ??
+        (hinted ? findEntity(hinted.entity) : undefined);
+      const last = literals.length > 1 ? findEntity(literals[literals.length - 1]!) : undefined;
+      const shape = segments.map((s) => (s.startsWith('{') ? 'P' : 'L')).join('');
+      let kind: OperationKind = 'unsupported';
+      let entity = first ?? refEntity ?? null;
+      let parentField: string | null = null;
+      const upper = method.toUpperCase() as OperationModel['method'];
+      if (shape === 'L') kind = method === 'get' ? 'list' : method === 'post' ? 'create' : 'unsupported';
+      else if (shape === 'LP') {
+        kind =
+          ({ get: 'get', put: 'update', patch: 'update', delete: 'delete' } as const)[method as 'get'] ??
+          'unsupported';
+      } else if (shape === 'LPL' && first) {
+        // `/members/{id}/loans`, or an action such as `/books/{id}/borrow` served by the entity that links to books.
+        const linking = entities.filter((e) => e !== first && e.fields.some((f) => f.ref === first.key));
+        const child =
+          last ??
+          (refEntity && refEntity !== first ? refEntity : undefined) ??
+          (linking.length === 1 ? linking[0] : undefined);
+        const field = child?.fields.find((f) => f.ref === first.key);
+        if (child && field && (method === 'get' || method === 'post')) {
+          kind = method === 'get' ? 'listChildren' : 'createChild';
+          entity = child;
+          parentField = field.name;
+        }
+      }
+      let path = rawPath;
+      if (!SAFE_PATH.test(rawPath)) {
+        if (entity && (shape === 'L' || shape === 'LP')) {
+          path = shape === 'L' ? `/${entity.collection}` : `/${entity.collection}/{id}`;
+          notes.push(
+            `path ${JSON.stringify(rawPath).slice(0, 80)} is not a safe URL path; served as ${path}`,
+          );
+        } else {
+          notes.push(`path ${JSON.stringify(rawPath).slice(0, 80)} skipped: not a safe URL path`);
+          continue;
+        }
+      }
+      if (kind === 'unsupported') {
+        notes.push(
+          `${upper} ${path}: no offline implementation; the route answers 501 until a developer writes it`,
+        );
+      }
+      const reqIds = Array.isArray(op['x-requirement-ids'])
+        ? op['x-requirement-ids'].filter(
+            (id): id is string => typeof id === 'string' && /^REQ-\d{3,}$/.test(id),
+          )
+        : [];
+      const opId = typeof op.operationId === 'string' ? op.operationId : `${method} ${literals.join(' ')}`;
+      ops.push({
+        operationId: scope.take(opId),
+        method: upper,
+        path,
+        kind,
+        entity: kind === 'unsupported' ? (entity?.key ?? null) : (entity?.key ?? null),
+        parentField,
+        requirementIds: reqIds,
+      });
+      if (kind !== 'unsupported' && !entity) ops.pop();
+    }
+  }
+  if (entities.length > 0 && ops.length === 0)
+    notes.push('the API document has no usable paths; using CRUD per entity');
+  return ops;
+}
+
+function defaultOperations(entities: EntityModel[], spec: RequirementsSpec): OperationModel[] {
+  const ops: OperationModel[] = [];
+  for (const entity of entities) {
+    const type = entity.typeName;
+    const list = `/${entity.collection}`;
+    const item = `${list}/{id}`;
+    const reqs = (kind: OperationKind) =>
+      spec.requirements
+        .filter(
+          (r) =>
+            r.kind === 'functional' &&
+            r.entity &&
+            norm(r.entity) &&
+            words(r.entity).join('') !== '' &&
+            singular(norm(r.entity)) === singular(norm(entity.label)) &&
+            actionKind(r.action ?? r.text) === kind,
+        )
+        .map((r) => r.id);
+    ops.push(
+      {
+        operationId: `list${pascal(entity.collection)}`,
+        method: 'GET',
+        path: list,
+        kind: 'list',
+        entity: entity.key,
+        parentField: null,
+        requirementIds: reqs('list'),
+      },
+      {
+        operationId: `create${type}`,
+        method: 'POST',
+        path: list,
+        kind: 'create',
+        entity: entity.key,
+        parentField: null,
+        requirementIds: reqs('create'),
+      },
+      {
+        operationId: `get${type}`,
+        method: 'GET',
+        path: item,
+        kind: 'get',
+        entity: entity.key,
+        parentField: null,
+        requirementIds: reqs('get'),
+      },
+      {
+        operationId: `update${type}`,
+        method: 'PUT',
+        path: item,
+        kind: 'update',
+        entity: entity.key,
+        parentField: null,
+        requirementIds: reqs('update'),
+      },
+      {
+        operationId: `delete${type}`,
+        method: 'DELETE',
+        path: item,
+        kind: 'delete',
+        entity: entity.key,
+        parentField: null,
+        requirementIds: reqs('delete'),
+      },
+    );
+  }
+  return ops;
+}
+
+function linkTrace(operations: OperationModel[], architecture: ArchitectureSpec | undefined): void {
+  for (const trace of architecture?.trace ?? []) {
+    for (const opId of trace.operations) {
+      const op = operations.find((o) => o.operationId === opId || o.operationId === camel(opId));
+      if (op && !op.requirementIds.includes(trace.requirementId)) op.requirementIds.push(trace.requirementId);
+    }
+  }
+}
+
+/** Maps a requirement's action verb (English or Chinese) to the CRUD operation that serves it. */
+export function actionKind(action: string): OperationKind {
+  const a = action.toLowerCase();
+  if (/(delete|remove|cancel|删除|移除|取消)/.test(a)) return 'delete';
+  if (/(update|edit|modify|change|修改|编辑|更新)/.test(a)) return 'update';
+  if (/(list|search|browse|all|filter|列表|搜索|查询|浏览)/.test(a)) return 'list';
+  if (/(view|get|show|read|see|detail|查看|详情)/.test(a)) return 'get';
+  return 'create';
+}
+
+function parseNumber(text: string): number | null {
+  const m =
+    /(?:at most|no more than|up to|maximum of|max(?:imum)?|not exceed|limit of)\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b/i.exec(
+      text,
+    ) ?? /(?:最多|至多|不超过|不能超过)[\u4e00-\u9fff]{0,3}?(\d+|[一二两三四五六七八九十])/.exec(text);
+  if (!m?.[1]) return null;
+  const raw = m[1].toLowerCase();
+  const n = /^\d+$/.test(raw) ? Number(raw) : (NUMBER_WORDS[raw] ?? null);
+  return n !== null && n > 0 && n < 1_000_000 ? n : null;
+}
+
+type StructuredRule = NonNullable<RequirementsSpec['requirements'][number]['rule']>;
+
+/** The requirements engine's structured rule: `max_count` of `entity` per `per`. */
+function structuredLimitRule(
+  requirementId: string,
+  text: string,
+  rule: StructuredRule | undefined,
+  entities: EntityModel[],
+  findEntity: (text: string) => EntityModel | undefined,
+): LimitRule | null {
+  if (rule?.type !== 'max_count' || !rule.per || !(rule.value > 0)) return null;
+  const per = findEntity(rule.per);
+  const counted = rule.entity ? findEntity(rule.entity) : undefined;
+  if (!per) return null;
+  const holders = entities.filter((e) => e.fields.some((f) => f.ref === per.key));
+  const target =
+    holders.find((h) => h === counted) ??
+    holders.find((h) => counted !== undefined && h.fields.some((f) => f.ref === counted.key)) ??
+    (holders.length === 1 ? holders[0] : undefined);
+  const field = target?.fields.find((f) => f.ref === per.key);
+  if (!target || !field) return null;
+  return { requirementId, text, entity: target.key, perField: field.name, max: Math.floor(rule.value) };
+}
+
+/**
+ * Understands "X can have at most N Y (per X)" in English and Chinese: N is the limit, the entity
+ * created is the one holding a reference to the "per" entity (a Loan with memberId for "a member
+ * borrows at most 3 books").
+ */
+export function parseLimitRule(
+  requirementId: string,
+  text: string,
+  entities: EntityModel[],
+  ruleEntity: string | null,
+): LimitRule | null {
+  const max = parseNumber(text);
+  if (max === null) return null;
+  const lower = text.toLowerCase();
+  const mentioned = entities
+    .map((e) => {
+      const names = [e.key, e.collection, e.label.toLowerCase(), ...words(e.label)].filter(
+        (n) => n.length > 1,
+      );
+      const at = Math.min(...names.map((n) => lower.indexOf(n)).filter((i) => i >= 0));
+      return { entity: e, at };
+    })
+    .filter((m) => Number.isFinite(m.at))
+    .sort((a, b) => a.at - b.at)
+    .map((m) => m.entity);
+  const declared = ruleEntity
+    ? entities.find((e) => norm(e.label) === norm(ruleEntity) || e.key === camel(ruleEntity))
+    : undefined;
+  if (declared && !mentioned.includes(declared)) mentioned.push(declared);
+  for (const per of mentioned) {
+    const holders = entities.filter((e) => e.fields.some((f) => f.ref === per.key));
+    const counted = mentioned.filter((m) => m !== per);
+    const target =
+      holders.find((h) => counted.includes(h)) ??
+      holders.find((h) => counted.some((c) => h.fields.some((f) => f.ref === c.key))) ??
+      (holders.length === 1 ? holders[0] : undefined);
+    const field = target?.fields.find((f) => f.ref === per.key);
+    if (target && field) return { requirementId, text, entity: target.key, perField: field.name, max };
+  }
+  return null;
+}

@@ -1,0 +1,534 @@
+import { lit } from '../identifiers.js';
+import type { EntityModel, FieldModel, LimitRule, OperationModel, ServiceModel } from '../model.js';
+
+// The generated service's tests. Requirement-driven tests carry `[REQ-xxx]` tags in their names;
+// the testing engine reads them back from the node:test reporter events.
+
+function sample(field: FieldModel, model: ServiceModel): string {
+  if (field.ref) {
+    const target = model.entities.find((e) => e.key === field.ref);
+    if (target) return `seed${target.typeName}(store, n).id`;
+  }
+  switch (field.type) {
+    case 'integer':
+      return 'n';
+    case 'number':
+      return 'n + 0.5';
+    case 'boolean':
+      return 'true';
+    case 'date':
+      return `'2024-01-15'`;
+    case 'datetime':
+      return `'2024-01-15T10:00:00.000Z'`;
+    case 'email':
+      return `\`user\${n}@example.com\``;
+    case 'url':
+      return `\`https://example.com/\${n}\``;
+    case 'enum':
+      return field.enumValues[0] !== undefined ? lit(field.enumValues[0]) : `'value'`;
+    case 'id':
+      return `\`id-\${n}\``;
+    default:
+      return `\`${field.name} \${n}\``;
+  }
+}
+
+function badValue(field: FieldModel): string {
+  switch (field.type) {
+    case 'integer':
+      return '1.5';
+    case 'number':
+      return `'many'`;
+    case 'boolean':
+      return `'yes'`;
+    case 'date':
+      return `'2024-13-45'`;
+    case 'datetime':
+      return `'yesterday'`;
+    case 'email':
+      return `'not-an-email'`;
+    case 'url':
+      return `'not a url'`;
+    case 'enum':
+      return field.enumValues.length > 0 ? `'__not_a_value__'` : '42';
+    default:
+      return '42';
+  }
+}
+
+export function helpersTs(model: ServiceModel): string {
+  const imports = model.entities.map(
+    (e) => `import type { ${e.typeName}Input } from '../src/domain/${e.file}.js';`,
+  );
+  const builders = model.entities.map((e) => {
+    const props = e.fields.map((f) => `    ${f.name}: ${sample(f, model)},`).join('\n');
+    return `/** A valid ${e.key}; \`n\` varies unique values and seeds what it references. */
+export function ${e.key}Input(${e.fields.some((f) => f.ref || sample(f, model).includes('n')) ? 'store' : '_store'}: Store, ${
+      e.fields.some((f) => sample(f, model).includes('n')) ? 'n' : '_n'
+    } = 1): ${e.typeName}Input {
+  return {
+${props}
+  };
+}
+
+export function seed${e.typeName}(store: Store, n = 1) {
+  return store.${e.collection}.create(${e.key}Input(store, n));
+}`;
+  });
+  return `${imports.join('\n')}
+import { type RunningService, startServer } from '../src/server.js';
+import type { Store } from '../src/storage/store.js';
+
+export type Json = Record<string, unknown>;
+
+export interface Answer<T> {
+  status: number;
+  body: T;
+}
+
+export function startTestService(): Promise<RunningService> {
+  return startServer({ host: '127.0.0.1', port: 0 });
+}
+
+/** One HTTP call against the running service; the body is parsed when it is JSON. */
+export async function call<T = Json>(service: RunningService, method: string, path: string, body?: unknown): Promise<Answer<T>> {
+  const res = await fetch(\`\${service.url}\${path}\`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = res.headers.get('content-type')?.includes('application/json') && text !== '' ? JSON.parse(text) : text;
+  return { status: res.status, body: json as T };
+}
+
+${builders.join('\n\n')}
+`;
+}
+
+function pathWith(op: OperationModel, value: string): string {
+  return op.path
+    .replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/, `\${encodeURIComponent(${value})}`)
+    .replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x');
+}
+
+/** The HTTP scenario proving one operation works, as statements inside a test. */
+function scenario(op: OperationModel, entity: EntityModel, n: number, model: ServiceModel): string[] {
+  const input = `${entity.key}Input(store(), ${n})`;
+  const seed = `seed${entity.typeName}(store(), ${n})`;
+  const m = lit(op.method);
+  switch (op.kind) {
+    case 'create':
+      return [
+        `const input = ${input};`,
+        `const created = await call(service, ${m}, \`${op.path}\`, input);`,
+        'assert.equal(created.status, 201, JSON.stringify(created.body));',
+        `assert.equal(typeof created.body.id, 'string');`,
+        'for (const [key, value] of Object.entries(input)) assert.deepEqual(created.body[key], value);',
+        `const invalid = await call(service, ${m}, \`${op.path}\`, { __unknown__: true });`,
+        'assert.equal(invalid.status, 400);',
+      ];
+    case 'createChild': {
+      const parent = model.entities.find(
+        (e) => e.fields.length >= 0 && entity.fields.find((f) => f.name === op.parentField)?.ref === e.key,
+      );
+      if (!parent) return [];
+      return [
+        `const parent = seed${parent.typeName}(store(), ${n});`,
+        `const created = await call(service, ${m}, \`${pathWith(op, 'parent.id')}\`, { ...${input}, ${op.parentField}: parent.id });`,
+        'assert.equal(created.status, 201, JSON.stringify(created.body));',
+        `assert.equal(created.body.${op.parentField}, parent.id);`,
+      ];
+    }
+    case 'list':
+      return [
+        `const seeded = ${seed};`,
+        `const listed = await call<Json[]>(service, ${m}, \`${op.path}\`);`,
+        'assert.equal(listed.status, 200);',
+        'assert.ok(listed.body.some((item) => item.id === seeded.id));',
+      ];
+    case 'listChildren':
+      return [
+        `const child = ${seed};`,
+        `const listed = await call<Json[]>(service, ${m}, \`${pathWith(op, `child.${op.parentField}`)}\`);`,
+        'assert.equal(listed.status, 200);',
+        'assert.ok(listed.body.some((item) => item.id === child.id));',
+      ];
+    case 'get':
+      return [
+        `const seeded = ${seed};`,
+        `const found = await call(service, ${m}, \`${pathWith(op, 'seeded.id')}\`);`,
+        'assert.equal(found.status, 200);',
+        'assert.equal(found.body.id, seeded.id);',
+        `const missing = await call(service, ${m}, \`${pathWith(op, "'no-such-id'")}\`);`,
+        'assert.equal(missing.status, 404);',
+      ];
+    case 'update':
+      return [
+        `const seeded = ${seed};`,
+        `const changes = ${entity.key}Input(store(), ${n + 1});`,
+        `const updated = await call(service, ${m}, \`${pathWith(op, 'seeded.id')}\`, changes);`,
+        'assert.equal(updated.status, 200, JSON.stringify(updated.body));',
+        'for (const [key, value] of Object.entries(changes)) assert.deepEqual(updated.body[key], value);',
+        `const missing = await call(service, ${m}, \`${pathWith(op, "'no-such-id'")}\`, changes);`,
+        'assert.equal(missing.status, 404);',
+      ];
+    case 'delete':
+      return [
+        `const seeded = ${seed};`,
+        `const removed = await call(service, ${m}, \`${pathWith(op, 'seeded.id')}\`);`,
+        'assert.equal(removed.status, 204);',
+        `assert.equal(store().${entity.collection}.get(seeded.id), undefined);`,
+        `const again = await call(service, ${m}, \`${pathWith(op, 'seeded.id')}\`);`,
+        'assert.equal(again.status, 404);',
+      ];
+    default:
+      return [];
+  }
+}
+
+function ruleScenario(rule: LimitRule, model: ServiceModel, n: number): string[] {
+  const entity = model.entities.find((e) => e.key === rule.entity);
+  const op = model.operations.find((o) => o.entity === rule.entity && o.kind === 'create');
+  if (!entity || !op) return [];
+  return [
+    `const holder = ${entity.key}Input(store(), ${n}).${rule.perField};`,
+    `for (let i = 1; i <= ${rule.max}; i++) {`,
+    `  const ok = await call(service, 'POST', \`${op.path}\`, { ...${entity.key}Input(store(), ${n} + i), ${rule.perField}: holder });`,
+    '  assert.equal(ok.status, 201, JSON.stringify(ok.body));',
+    '}',
+    `const over = await call(service, 'POST', \`${op.path}\`, { ...${entity.key}Input(store(), ${n + rule.max + 1}), ${rule.perField}: holder });`,
+    'assert.equal(over.status, 409);',
+    `assert.match(String((over.body.error as Json).message), /${rule.requirementId}/);`,
+  ];
+}
+
+export interface PlannedTest {
+  name: string;
+  requirementIds: string[];
+  body: string[];
+}
+
+const SAFE_CASE_ID = /^[A-Za-z][A-Za-z0-9._-]{0,40}$/;
+
+/** One test per test-plan case (or per requirement without a case), with the scenarios it traces to. */
+export function plannedTests(model: ServiceModel): PlannedTest[] {
+  const tests: PlannedTest[] = [];
+  let n = 100;
+  const next = () => {
+    n += 10;
+    return n;
+  };
+  const bodyFor = (reqIds: string[]): string[] => {
+    const blocks: string[][] = [];
+    for (const id of reqIds) {
+      const req = model.requirements.find((r) => r.id === id);
+      if (!req) continue;
+      for (const opId of req.operations) {
+        const op = model.operations.find((o) => o.operationId === opId);
+        const entity = model.entities.find((e) => e.key === op?.entity);
+        if (op && entity) blocks.push(scenario(op, entity, next(), model));
+      }
+      for (const rule of model.rules.filter((r) => r.requirementId === id))
+        blocks.push(ruleScenario(rule, model, next()));
+    }
+    return blocks.filter((b) => b.length > 0).flatMap((b) => ['{', ...b.map((l) => `  ${l}`), '}']);
+  };
+  const covered = new Set<string>();
+  for (const [i, c] of model.testCases.entries()) {
+    const body = bodyFor(c.requirementIds);
+    if (body.length === 0) continue;
+    const caseId = SAFE_CASE_ID.test(c.id) ? c.id : `TC-${i + 1}`;
+    const tags = c.requirementIds.map((id) => `[${id}]`).join(' ');
+    tests.push({
+      name: `${tags} ${caseId}: ${c.name.replace(/\s+/g, ' ').slice(0, 120)}`,
+      requirementIds: c.requirementIds,
+      body,
+    });
+    for (const id of c.requirementIds) covered.add(id);
+  }
+  for (const req of model.requirements) {
+    if (covered.has(req.id) || req.kind === 'non_functional' || req.priority === 'wont') continue;
+    const body = bodyFor([req.id]);
+    if (body.length === 0) continue;
+    tests.push({
+      name: `[${req.id}] ${req.text.replace(/\s+/g, ' ').slice(0, 120)}`,
+      requirementIds: [req.id],
+      body,
+    });
+  }
+  return tests;
+}
+
+export function apiTestTs(model: ServiceModel): string {
+  const tests = plannedTests(model);
+  const used = (s: string) => tests.some((t) => t.body.some((l) => l.includes(s)));
+  const helpers = [
+    'call',
+    'startTestService',
+    ...model.entities.flatMap((e) => [`${e.key}Input`, `seed${e.typeName}`]),
+  ].filter((h) => h === 'startTestService' || used(`${h}(`));
+  if (used('Json')) helpers.push('type Json');
+  const blocks = tests.map(
+    (t) => `test(${lit(t.name)}, async () => {
+${t.body.map((l) => `  ${l}`).join('\n')}
+});`,
+  );
+  return `import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { RunningService } from '../../src/server.js';
+import { ${helpers.sort().join(', ')} } from '../helpers.js';
+
+// One test per test-plan case; the [REQ-xxx] tags in the names trace them to requirements.
+let service: RunningService;
+const store = () => service.app.store;
+
+before(async () => {
+  service = await startTestService();
+});
+
+after(async () => {
+  await service.close();
+});
+
+${blocks.join('\n\n')}
+`;
+}
+
+export function platformTestTs(): string {
+  return `import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { RunningService } from '../../src/server.js';
+import { call, startTestService } from '../helpers.js';
+
+let service: RunningService;
+
+before(async () => {
+  service = await startTestService();
+});
+
+after(async () => {
+  await service.close();
+});
+
+test('health answers 200', async () => {
+  const health = await call(service, 'GET', '/health');
+  assert.equal(health.status, 200);
+  assert.equal(health.body.status, 'ok');
+});
+
+test('metrics expose request counts and latency in Prometheus format', async () => {
+  await call(service, 'GET', '/health');
+  const metrics = await call<string>(service, 'GET', '/metrics');
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.body, /# TYPE http_requests_total counter/);
+  assert.match(metrics.body, /http_requests_total\\{method="GET",route="\\/health",status="200"\\} \\d+/);
+  assert.match(metrics.body, /http_request_duration_seconds_bucket\\{method="GET",route="\\/health",le="\\+Inf"\\}/);
+});
+
+test('unknown routes answer 404, malformed JSON 400', async () => {
+  assert.equal((await call(service, 'GET', '/no/such/route')).status, 404);
+  assert.equal((await call(service, 'DELETE', '/health')).status, 404);
+});
+
+test('the service process starts, serves and shuts down on SIGTERM', async () => {
+  const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8');
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(\`no "listening" log line: \${output}\`)), 10_000);
+    child.stdout.on('data', (chunk: string) => {
+      output += chunk;
+      const line = output.split('\\n').find((l) => l.includes('"listening"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(String(JSON.parse(line).url));
+      }
+    });
+  });
+  const res = await fetch(\`\${url}/health\`);
+  assert.equal(res.status, 200);
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
+  assert.match(output, /"msg":"shutting down"/);
+});
+`;
+}
+
+export function validationTestTs(model: ServiceModel): string {
+  const imports = model.entities.map(
+    (e) => `import { parse${e.typeName}Input } from '../../src/domain/${e.file}.js';`,
+  );
+  const blocks = model.entities.map((e) => {
+    const bad = e.fields.map((f) => `    [${lit(f.name)}, ${badValue(f)}],`).join('\n');
+    const required = e.fields.filter((f) => f.required);
+    return `test(${lit(`${e.key}: valid input passes validation`)}, () => {
+  const input = ${e.key}Input(createStore(), 1);
+  assert.deepEqual(parse${e.typeName}Input(input), input);
+  assert.deepEqual(parse${e.typeName}Input({}, true), {});
+});
+
+test(${lit(`${e.key}: invalid input is refused with a message naming the field`)}, () => {
+  const store = createStore();
+  assert.throws(() => parse${e.typeName}Input(null), /JSON object/);
+  assert.throws(() => parse${e.typeName}Input({ __unknown__: 1 }), /unknown field "__unknown__"/);
+${required.length > 0 ? `  assert.throws(() => parse${e.typeName}Input({}), /${required[0]!.name}" is required/);\n` : ''}  const cases: [string, unknown][] = [
+${bad}
+  ];
+  for (const [field, value] of cases) {
+    const input = { ...${e.key}Input(store, 1), [field]: value };
+    assert.throws(() => parse${e.typeName}Input(input), (err: Error) => err instanceof HttpError && err.status === 400 && err.message.includes(field));
+  }
+});`;
+  });
+  return `import assert from 'node:assert/strict';
+import { test } from 'node:test';
+${imports.join('\n')}
+import { HttpError } from '../../src/http.js';
+import { createStore } from '../../src/storage/store.js';
+import { ${model.entities.map((e) => `${e.key}Input`).join(', ')} } from '../helpers.js';
+
+${blocks.join('\n\n')}
+`;
+}
+
+export function rulesTestTs(model: ServiceModel): string {
+  const blocks: string[] = [];
+  let n = 1000;
+  const next = () => {
+    n += 10;
+    return n;
+  };
+  for (const e of model.entities) {
+    for (const f of e.fields.filter((x) => x.unique)) {
+      blocks.push(`test(${lit(`${e.key}.${f.name} must be unique`)}, () => {
+  const store = createStore();
+  const first = seed${e.typeName}(store, ${next()});
+  assert.throws(() => check${e.typeName}(store, { ${f.name}: first.${f.name} }), /unique/);
+  assert.doesNotThrow(() => check${e.typeName}(store, { ${f.name}: first.${f.name} }, first.id));
+});`);
+    }
+    for (const f of e.fields.filter((x) => x.ref)) {
+      blocks.push(`test(${lit(`${e.key}.${f.name} must reference an existing record`)}, () => {
+  assert.throws(() => check${e.typeName}(createStore(), { ${f.name}: 'missing' }), (err: Error) => err instanceof HttpError && err.status === 422);
+});`);
+    }
+  }
+  for (const rule of model.rules) {
+    const e = model.entities.find((x) => x.key === rule.entity);
+    if (!e) continue;
+    blocks.push(`test(${lit(`[${rule.requirementId}] at most ${rule.max} ${e.collection} per ${rule.perField}`)}, () => {
+  const store = createStore();
+  const holder = ${e.key}Input(store, ${next()}).${rule.perField};
+  for (let i = 1; i <= ${rule.max}; i++) {
+    const input = { ...${e.key}Input(store, ${n} + i), ${rule.perField}: holder };
+    check${e.typeName}(store, input);
+    store.${e.collection}.create(input);
+  }
+  assert.throws(() => check${e.typeName}(store, { ...${e.key}Input(store, ${n + 50}), ${rule.perField}: holder }), (err: Error) => err instanceof HttpError && err.status === 409);
+});`);
+  }
+  if (blocks.length === 0)
+    blocks.push(
+      `test('entities without rules accept any valid input', () => {\n  assert.ok(createStore());\n});`,
+    );
+  const text = blocks.join('\n\n');
+  const used = (s: string) => text.includes(s);
+  const checks = model.entities.map((e) => `check${e.typeName}`).filter((c) => used(`${c}(`));
+  const helpers = model.entities
+    .flatMap((e) => [`${e.key}Input`, `seed${e.typeName}`])
+    .filter((h) => used(`${h}(`));
+  return `import assert from 'node:assert/strict';
+import { test } from 'node:test';
+${used('HttpError') ? "import { HttpError } from '../../src/http.js';\n" : ''}${checks.length > 0 ? `import { ${checks.join(', ')} } from '../../src/rules.js';\n` : ''}import { createStore } from '../../src/storage/store.js';
+${helpers.length > 0 ? `import { ${helpers.join(', ')} } from '../helpers.js';\n` : ''}
+${text}
+`;
+}
+
+export function runtimeTestTs(): string {
+  return `import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { HttpError } from '../../src/http.js';
+import { createLogger } from '../../src/logger.js';
+import { Metrics } from '../../src/metrics.js';
+import { matchRoute, type Route } from '../../src/router.js';
+import { InMemoryRepository, JsonFilePersistence } from '../../src/storage/repository.js';
+
+test('repository creates, lists, updates and deletes', () => {
+  const repo = new InMemoryRepository<{ name: string }>('things');
+  const a = repo.create({ name: 'a' });
+  assert.equal(repo.get(a.id)?.name, 'a');
+  assert.equal(repo.update(a.id, { name: 'b' })?.name, 'b');
+  assert.equal(repo.update('missing', { name: 'x' }), undefined);
+  assert.equal(repo.count((t) => t.name === 'b'), 1);
+  assert.equal(repo.list().length, 1);
+  assert.equal(repo.delete(a.id), true);
+  assert.equal(repo.delete(a.id), false);
+});
+
+test('repository persists to a JSON file and reloads it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-'));
+  try {
+    const file = join(dir, 'data.json');
+    const first = new InMemoryRepository<{ name: string }>('things', new JsonFilePersistence(file));
+    const saved = first.create({ name: 'kept' });
+    const second = new InMemoryRepository<{ name: string }>('things', new JsonFilePersistence(file));
+    assert.equal(second.get(saved.id)?.name, 'kept');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('metrics render counters, errors and histograms', () => {
+  const metrics = new Metrics();
+  metrics.observe('GET', '/a"b', 200, 0.003);
+  metrics.observe('POST', '/a', 500, 0.2);
+  const text = metrics.render();
+  assert.match(text, /http_requests_total\\{method="GET",route="\\/a\\\\"b",status="200"\\} 1/);
+  assert.match(text, /http_request_errors_total\\{method="POST",route="\\/a"\\} 1/);
+  assert.match(text, /http_request_duration_seconds_count\\{method="POST",route="\\/a"\\} 1/);
+});
+
+test('router matches parameters and tells 404 from 405', () => {
+  const handler: Route['handler'] = async () => {};
+  const routes: Route[] = [{ method: 'GET', path: '/items/{id}', operationId: 'getItem', handler }];
+  assert.deepEqual(matchRoute(routes, 'GET', '/items/a%20b').params, { id: 'a b' });
+  assert.throws(() => matchRoute(routes, 'POST', '/items/1'), (e: Error) => e instanceof HttpError && e.status === 405);
+  assert.throws(() => matchRoute(routes, 'GET', '/nothing'), (e: Error) => e instanceof HttpError && e.status === 404);
+  assert.throws(() => matchRoute(routes, 'GET', '/items/%E0%A4%A'), (e: Error) => e instanceof HttpError && e.status === 400);
+});
+
+test('logger writes one JSON line per entry at or above its level', () => {
+  const lines: string[] = [];
+  const logger = createLogger('info', (line) => lines.push(line));
+  logger.debug('hidden');
+  logger.info('shown', { a: 1 });
+  logger.warn('warned');
+  logger.error('failed');
+  assert.equal(lines.length, 3);
+  assert.deepEqual({ ...JSON.parse(lines[0] ?? '{}'), time: undefined }, { time: undefined, level: 'info', msg: 'shown', a: 1 });
+});
+
+test('config reads the environment and refuses a bad port', () => {
+  const config = loadConfig({ PORT: '8080', LOG_LEVEL: 'warn', DATA_FILE: '/data/x.json' });
+  assert.equal(config.port, 8080);
+  assert.equal(config.logLevel, 'warn');
+  assert.equal(config.dataFile, '/data/x.json');
+  assert.equal(loadConfig({ LOG_LEVEL: 'loud' }).logLevel, 'info');
+  assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
+});
+`;
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { z } from 'zod';
+import { TestPlan } from '../../contracts/architecture.js';
+import { confinedPath, writeConfinedFile } from '../../workspace/files.js';
+import type { GeneratedFile } from './generator.js';
+
+/** Records what the generator owns in a workspace, so code_fix can tell generated drift from hand-written code. */
+export const MANIFEST_PATH = '.powerauto-codegen.json';
+export const GENERATOR_VERSION = 'offline-ts-node-http/1';
+
+export const Manifest = z.object({
+  generator: z.string(),
+  files: z.record(z.string(), z.object({ sha256: z.string(), requirementIds: z.array(z.string()) })),
+  testPlan: TestPlan.nullable(),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export async function readManifest(workspace: string): Promise<Manifest | null> {
+  try {
+    return Manifest.parse(JSON.parse(await readFile(await confinedPath(workspace, MANIFEST_PATH), 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
+export function manifestFor(files: GeneratedFile[], testPlan: Manifest['testPlan']): Manifest {
+  return {
+    generator: GENERATOR_VERSION,
+    files: Object.fromEntries(
+      files.map((f) => [f.path, { sha256: sha256(f.content), requirementIds: f.requirementIds }]),
+    ),
+    testPlan,
+  };
+}
+
+/** Writes files through the confinement check: `..`, absolute paths and links out of the workspace are refused. */
+export async function writeGeneratedFiles(workspace: string, files: GeneratedFile[]): Promise<void> {
+  // Check every path before writing any, so a refused name leaves the workspace untouched.
+  for (const file of files) await confinedPath(workspace, file.path);
+  for (const file of files) await writeConfinedFile(workspace, file.path, file.content);
+}
+
+export async function readWorkspaceFile(workspace: string, path: string): Promise<string | null> {
+  try {
+    return await readFile(await confinedPath(workspace, path), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Removes files an earlier generation wrote and this one does not, unless a developer changed them. */
+export async function removeStale(
+  workspace: string,
+  previous: Manifest | null,
+  next: GeneratedFile[],
+): Promise<string[]> {
+  if (!previous) return [];
+  const keep = new Set(next.map((f) => f.path));
+  const removed: string[] = [];
+  for (const [path, entry] of Object.entries(previous.files)) {
+    if (keep.has(path)) continue;
+    const current = await readWorkspaceFile(workspace, path);
+    if (current !== null && sha256(current) === entry.sha256) {
+      await rm(await confinedPath(workspace, path));
+      removed.push(path);
+    }
+  }
+  return removed;
+}
