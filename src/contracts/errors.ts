@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'CANCELLED'
   | 'SANDBOX_VIOLATION'
   | 'QUALITY_GATE_FAILED'
+  | 'LLM_FAILED'
+  | 'LLM_OUTPUT_INVALID'
+  | 'LLM_CASSETTE_MISS'
+  | 'BUDGET_EXCEEDED'
   | 'INTERNAL';
 
 export class PowerAutoError extends Error {
