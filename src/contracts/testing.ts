@@ -3,6 +3,19 @@ import { Metrics } from './models.js';
 
 export const TestStatus = z.enum(['passed', 'failed', 'skipped']);
 
+export const SandboxViolation = z.object({
+  /** SANDBOX_VIOLATION (file system, environment, network) or TIMEOUT. */
+  code: z.enum(['SANDBOX_VIOLATION', 'TIMEOUT']),
+  kind: z.enum(['filesystem', 'environment', 'network', 'time']),
+  message: z.string(),
+  testId: z.string().nullable(),
+});
+
+/**
+ * test_run result. Metrics: testsTotal, testsFailed, testsPassed, mustHavesWithoutPassingTest,
+ * lineCoverage / branchCoverage / functionCoverage (percent; absent when not measured),
+ * sandboxViolations, durationMs.
+ */
 export const TestReport = z.object({
   suites: z.array(z.object({ name: z.string(), passed: z.number().int(), failed: z.number().int() })),
   tests: z.array(
@@ -13,6 +26,10 @@ export const TestReport = z.object({
       status: TestStatus,
       durationMs: z.number(),
       error: z.string().nullable(),
+      /** unit | integration | build | sandbox */
+      phase: z.string().optional(),
+      /** The test file, relative to the workspace, when there is one. */
+      file: z.string().optional(),
     }),
   ),
   coverage: z.object({ lines: z.number(), branches: z.number(), functions: z.number() }).nullable(),
@@ -24,6 +41,19 @@ export const TestReport = z.object({
     }),
   ),
   passed: z.boolean(),
+  /** What the sandbox enforced on this host, measured by a probe, and what it stopped. */
+  sandbox: z
+    .object({
+      filesystem: z.string(),
+      network: z.string(),
+      capabilities: z.string(),
+      processes: z.string(),
+      memoryMb: z.number(),
+      timeoutMs: z.number(),
+      reason: z.string().nullable(),
+      violations: z.array(SandboxViolation),
+    })
+    .optional(),
   metrics: Metrics,
 });
 export type TestReport = z.infer<typeof TestReport>;

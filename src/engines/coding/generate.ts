@@ -25,6 +25,10 @@ function render(input: Specs, testPlan: TestPlan | null) {
   return { model, files: renderService(model, DEV_DEPENDENCIES) };
 }
 
+function reqList(input: Specs): Manifest['requirements'] {
+  return input.requirements.requirements.map((r) => ({ id: r.id, kind: r.kind, priority: r.priority }));
+}
+
 function lines(text: string): number {
   return text.split('\n').filter((l) => l.trim() !== '').length;
 }
@@ -66,7 +70,7 @@ export async function generateCode(
   await ctx.progress(1, 3, `writing ${files.length} files`);
   await writeGeneratedFiles(input.workspace, files);
   const removed = await removeStale(input.workspace, previous, files);
-  await writeManifest(input.workspace, manifestFor(files, testPlan));
+  await writeManifest(input.workspace, manifestFor(files, testPlan, reqList(input)));
   await linkDevDependencies(input.workspace);
   ctx.signal.throwIfAborted();
   await ctx.progress(2, 3, 'committing');
@@ -149,7 +153,7 @@ export async function fixCode(
   }
   ctx.signal.throwIfAborted();
   await writeGeneratedFiles(input.workspace, relevant);
-  await writeManifest(input.workspace, manifestFor(files, manifest.testPlan));
+  await writeManifest(input.workspace, manifestFor(files, manifest.testPlan, reqList(input)));
   await linkDevDependencies(input.workspace);
   const reqs = [...failingReqs].sort().join(', ') || 'build';
   const commit = await commitAll(

@@ -13,6 +13,8 @@ export const Manifest = z.object({
   generator: z.string(),
   files: z.record(z.string(), z.object({ sha256: z.string(), requirementIds: z.array(z.string()) })),
   testPlan: TestPlan.nullable(),
+  /** The spec's requirements (ids, kinds, priorities): test_run builds its traceability matrix from them. */
+  requirements: z.array(z.object({ id: z.string(), kind: z.string(), priority: z.string() })).default([]),
 });
 export type Manifest = z.infer<typeof Manifest>;
 
@@ -28,8 +30,13 @@ export async function readManifest(workspace: string): Promise<Manifest | null> 
   }
 }
 
-export function manifestFor(files: GeneratedFile[], testPlan: Manifest['testPlan']): Manifest {
+export function manifestFor(
+  files: GeneratedFile[],
+  testPlan: Manifest['testPlan'],
+  requirements: Manifest['requirements'],
+): Manifest {
   return {
+    requirements,
     generator: GENERATOR_VERSION,
     files: Object.fromEntries(
       files.map((f) => [f.path, { sha256: sha256(f.content), requirementIds: f.requirementIds }]),
