@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { EventBus } from '../bus/bus.js';
 import type { OrchestratorConfig } from '../config/orchestrator.js';
 import { toolContract } from '../contracts/engines.js';
-import { BadInputError, ConflictError, NotFoundError } from '../contracts/errors.js';
+import { BadInputError, ConflictError, errorMessage, NotFoundError } from '../contracts/errors.js';
 import type { RunEvent } from '../contracts/events.js';
 import type { StepExecutor } from '../contracts/executor.js';
 import {
@@ -147,10 +147,15 @@ export class Orchestrator {
     return this.#scheduler.drive(runId);
   }
 
-  /** Finds runs a previous process left running and drives them again. */
-  async recover(): Promise<Promise<Run>[]> {
+  /** Finds runs a previous process left running and drives each again; never rejects for one run. */
+  async recover(): Promise<{ runId: string; status: Run['status'] | null; error: string | null }[]> {
     const runs = await this.store.listRuns({ statuses: ['running', 'created'] });
-    return runs.map((run) => this.drive(run.id));
+    const settled = await Promise.allSettled(runs.map((run) => this.drive(run.id)));
+    return settled.map((result, i) => ({
+      runId: runs[i]!.id,
+      status: result.status === 'fulfilled' ? result.value.status : null,
+      error: result.status === 'rejected' ? errorMessage(result.reason) : null,
+    }));
   }
 
   /** Resumes a stopped run: failed steps get another attempt, then the run is driven on. */

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { summarize } from '../../orchestrator/run-summary.js';
+import type { Runtime } from '../../orchestrator/runtime.js';
+import { act, EXIT, exitCodeForStatus } from '../exit-codes.js';
+import { withRuntime } from '../runtime-scope.js';
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show one run in detail, or the latest runs')
+    .argument('[run]', 'run id')
+    .option('--json', 'print JSON')
+    .action(
+      act(async (runId: string | undefined, flags: { json?: boolean }) =>
+        withRuntime(async (runtime) => {
+          if (runId !== undefined) {
+            const status = await printSummary(runtime, runId, flags.json === true);
+            return exitCodeForStatus(status);
+          }
+          const runs = await runtime.store.listRuns({ limit: 20 });
+          if (flags.json) {
+            process.stdout.write(
+              `${JSON.stringify(runs.map(({ requirement: _r, options: _o, ...run }) => run))}\n`,
+            );
+          } else if (runs.length === 0) {
+            process.stdout.write('no runs yet: powerauto run "<requirement>"\n');
+          } else {
+            for (const run of runs) {
+              process.stdout.write(
+                `${run.id}  ${run.status.padEnd(16)} ${run.template.padEnd(9)} ${run.createdAt}  ${run.requirement.slice(0, 50)}\n`,
+              );
+            }
+          }
+          return EXIT.ok;
+        }),
+      ),
+    );
+}
+
+export async function printSummary(runtime: Runtime, runId: string, json: boolean) {
+  const summary = summarize(await runtime.orchestrator.getRunView(runId));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return summary.status as Parameters<typeof exitCodeForStatus>[0];
+  }
+  process.stdout.write(
+    `run ${summary.runId}: ${summary.status}${summary.error ? ` (${summary.error})` : ''}\n`,
+  );
+  process.stdout.write(`workspace: ${summary.workspace}\n`);
+  for (const step of summary.steps) {
+    const duration = step.durationMs === null ? '' : `${(step.durationMs / 1000).toFixed(1)}s`;
+    process.stdout.write(
+      `  ${step.key.padEnd(20)} ${step.status.padEnd(17)} ${duration.padStart(7)}${step.error ? `  ${step.error}` : ''}\n`,
+    );
+  }
+  return summary.status as Parameters<typeof exitCodeForStatus>[0];
+}

@@ -1,0 +1,43 @@
+import type { RunView } from './orchestrator.js';
+
+/** The object `run --json` and `status --json` print (DESIGN.md section 8). */
+export interface RunSummary {
+  runId: string;
+  status: string;
+  template: string;
+  workspace: string;
+  error: string | null;
+  waitingAt: string[];
+  steps: {
+    key: string;
+    status: string;
+    attempts: number;
+    durationMs: number | null;
+    metrics: Record<string, number> | null;
+    error: string | null;
+  }[];
+  deployments: { environment: string; url: string; version: string; status: string; pid: number | null }[];
+}
+
+export function summarize(view: RunView, deployments: RunSummary['deployments'] = []): RunSummary {
+  return {
+    runId: view.run.id,
+    status: view.run.status,
+    template: view.run.template,
+    workspace: view.project.workspacePath,
+    error: view.run.error,
+    waitingAt: view.steps.filter((s) => s.status === 'waiting_approval').map((s) => s.key),
+    steps: view.steps.map((s) => ({
+      key: s.key,
+      status: s.status,
+      attempts: view.attempts.filter((a) => a.stepKey === s.key).length,
+      durationMs:
+        s.startedAt !== null && s.finishedAt !== null
+          ? Date.parse(s.finishedAt) - Date.parse(s.startedAt)
+          : null,
+      metrics: s.metrics,
+      error: s.error,
+    })),
+    deployments,
+  };
+}
