@@ -135,6 +135,7 @@ function pushUnique<T>(list: T[], item: T): void {
 /** Adds everything the facts say to `spec` (mutated). */
 export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void {
   const b = new Builder(spec);
+  const actors = new Set([...spec.actors, ...facts.flatMap((f) => f.actors)]);
   // Pass 1: entities named by actions, field lists, relations and rules, so later passes can tell
   // a field that names an entity ("a loan has a member") from a plain field.
   for (const f of facts) {
@@ -219,7 +220,9 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
       const e = b.known(ff.entity);
       if (e === undefined) continue;
       for (const m of ff.fields) {
-        const other = b.known(m.label);
+        // A field that names a role or another entity is a reference to it ("an appointment with a doctor").
+        const other =
+          actors.has(m.label) && m.enumValues === undefined ? b.entity(m.label) : b.known(m.label);
         if (other !== undefined && other.name !== e.name && m.enumValues === undefined) {
           b.relation(e, { kind: 'many_to_one', target: other.name });
         } else {
@@ -244,10 +247,10 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
     for (const s of f.fieldStatements) {
       const name = camelName(s.field);
       const explicit = s.entity === null ? undefined : b.known(s.entity);
+      const word = s.field.toLowerCase();
+      const matches = (x: EntityField) => x.name === name || x.label.toLowerCase().split(' ').includes(word);
       const owners =
-        explicit !== undefined
-          ? [explicit]
-          : spec.entities.filter((e) => e.fields.some((x) => x.name === name));
+        explicit !== undefined ? [explicit] : spec.entities.filter((e) => e.fields.some(matches));
       if (owners.length === 0) {
         // "ISBN must be unique" before any entity lists ISBN: the owner is unknown, so ask.
         pushUnique(
@@ -258,7 +261,7 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
       }
       for (const e of owners) {
         b.field(e, {
-          label: s.field,
+          label: e.fields.find(matches)?.label ?? s.field,
           ...(s.unique !== undefined ? { unique: s.unique } : {}),
           ...(s.type !== undefined ? { type: s.type } : {}),
           ...(s.enumValues !== undefined ? { enumValues: s.enumValues } : {}),

@@ -61,7 +61,30 @@ const PRONOUN_USER = new Set(['you', 'i', 'we', 'me', 'us']);
 const PRONOUN_THING = new Set(['it', 'them', 'they', 'these', 'those', 'this', 'that']);
 const LIST_TRIGGER_VERBS = new Set(['have', 'has', 'contain', 'include', 'store', 'consist', 'hold']);
 const MODIFIERS_MANY = new Set(['many', 'multiple', 'several', 'some', 'various']);
-const TIME_UNITS = new Set(['second', 'minute', 'hour', 'day', 'week', 'month', 'year', 'time']);
+const TIME_UNITS = new Set([
+  'second',
+  'minute',
+  'hour',
+  'day',
+  'week',
+  'month',
+  'year',
+  'time',
+  'semester',
+  'quarter',
+  'term',
+  'session',
+  'period',
+]);
+/** "Tasks should be searchable": the adjective names the action. */
+const ADJ_ACTIONS: Record<string, string> = {
+  searchable: 'search',
+  filterable: 'search',
+  editable: 'update',
+  deletable: 'delete',
+  removable: 'delete',
+  viewable: 'read',
+};
 
 function toks(terms: TermJson[]): Tok[] {
   return terms
@@ -77,6 +100,51 @@ function toks(terms: TermJson[]): Tok[] {
         post: t.post ?? '',
       };
     });
+}
+
+/** compromise mistags some requirement phrasing; fix the cases that matter here. */
+function repairTags(ts: Tok[]): Tok[] {
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    const prev = ts[i - 1];
+    const next = ts[i + 1];
+    // "customers browse products", "and place orders": a known action word between a subject and an object.
+    if (
+      t.tags.has('Noun') &&
+      !t.tags.has('Plural') &&
+      EN_VERB_ACTIONS[t.norm] !== undefined &&
+      prev !== undefined &&
+      (EN_ACTORS.has(prev.root) ||
+        prev.norm === 'and' ||
+        prev.norm === 'or' ||
+        prev.norm === 'to' ||
+        prev.tags.has('Modal')) &&
+      next !== undefined &&
+      (next.tags.has('Noun') || next.tags.has('Determiner') || next.tags.has('Verb'))
+    ) {
+      t.tags = new Set(['Verb', 'PresentTense', 'Infinitive']);
+      t.root = t.norm;
+    }
+    // "Tasks should …", "delete tasks": a plural noun tagged as a present-tense verb.
+    if (
+      t.tags.has('Verb') &&
+      t.tags.has('PresentTense') &&
+      !t.tags.has('Infinitive') &&
+      !t.tags.has('Gerund') &&
+      /s$/.test(t.norm) &&
+      (i === 0 ||
+        prev?.tags.has('Determiner') ||
+        prev?.tags.has('Adjective') ||
+        prev?.tags.has('Gerund') ||
+        next === undefined ||
+        next.tags.has('Modal') ||
+        next.tags.has('Auxiliary'))
+    ) {
+      t.tags = new Set(['Noun', 'Plural']);
+      if (t.root === t.norm) t.root = t.norm.replace(/s$/, '');
+    }
+  }
+  return ts;
 }
 
 const isNeg = (t: Tok) => t.tags.has('Negative') || t.norm === 'not' || t.norm === 'never';
@@ -191,7 +259,7 @@ export function extractEnglish(chunk: string, ctx: EnglishContext): SentenceFact
       out.push(facts);
       continue;
     }
-    analyseSentence(toks(s.terms), sentence, facts, ctx);
+    analyseSentence(repairTags(toks(s.terms)), sentence, facts, ctx);
     out.push(facts);
   }
   return out;
@@ -218,6 +286,32 @@ function analyseSentence(ts: Tok[], sentence: string, facts: SentenceFacts, ctx:
     if (prev !== undefined && found.some((f) => f.index === i - 1 && f.span === 1) && !breaksAfter(prev)) {
       if (t.tags.has('Verb') && !t.tags.has('Infinitive') && /s$/.test(t.norm)) continue;
     }
+    const adj = ADJ_ACTIONS[t.norm];
+    if (adj !== undefined) {
+      const subj = subjectLeft(ts, i, found);
+      if (subj?.kind === 'noun') {
+        found.push({
+          actor: null,
+          verb: t.norm.replace(/able$/, ''),
+          action: adj,
+          object: subj.label,
+          negated: false,
+          index: i,
+          span: 1,
+          objectIndex: subj.index,
+          end: i + 1,
+        });
+      }
+      continue;
+    }
+    // "recurring tasks": a participle before a noun describes it.
+    if (
+      t.tags.has('Gerund') &&
+      ts[i + 1] !== undefined &&
+      (isNounTok(ts[i + 1]!) || ts[i + 1]!.tags.has('Plural')) &&
+      !breaksAfter(t)
+    )
+      continue;
     const a = actionOf(t, ts[i + 1]);
     if (a === null) continue;
     // Participles inside a noun phrase ("borrowed books") and gerund subjects are not actions.
@@ -309,7 +403,7 @@ function analyseSentence(ts: Tok[], sentence: string, facts: SentenceFacts, ctx:
     if (!trigger) continue;
     let start = i + 2;
     if (ts[start]?.norm === 'of') start++;
-    const fields = fieldList(ts, start);
+    const fields = fieldList(ts, start).map((f) => (next.norm === 'with' ? { ...f, many: false } : f));
     if (fields.length === 0) continue;
     const entityLabel = entityBefore(ts, i);
     if (!isEntityLabel(entityLabel)) continue;
@@ -508,12 +602,7 @@ function fieldList(ts: Tok[], start: number): FieldMention[] {
     if (words.length === 0) break;
     // "…, and members borrow them": a noun followed by a verb starts a new clause.
     const after = ts[j];
-    if (
-      after !== undefined &&
-      after.tags.has('Verb') &&
-      !after.pre.includes('(') &&
-      !breaksAfter(words[words.length - 1]!)
-    ) {
+    if (after?.tags.has('Verb') && !after.pre.includes('(') && !breaksAfter(words[words.length - 1]!)) {
       if (!LIST_TRIGGER_VERBS.has(after.root)) break;
     }
     const last = words[words.length - 1]!;

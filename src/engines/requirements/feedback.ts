@@ -122,67 +122,102 @@ export function applyFeedback(spec: RequirementsSpec, feedback: string): { benef
     )
     .filter((l) => l.length > 0);
 
+  type Handler = [RegExp[], (m: RegExpExecArray, line: string, zh: boolean) => void];
+  const handlers: Handler[] = [
+    [[CMD.add], (m) => free.push(m[1]!)],
+    [
+      [CMD.priority, CMD.priorityZh],
+      (m, line) => {
+        const req = spec.requirements.find((r) => r.id === m[1]!.toUpperCase());
+        const p = PRIORITY_WORDS[m[2]!.toLowerCase()];
+        if (req === undefined) unapplied(line, `no requirement ${m[1]}`);
+        else if (p !== undefined) req.priority = p;
+      },
+    ],
+    [
+      [CMD.drop],
+      (m, line) => {
+        const id = m[1]!.toUpperCase();
+        const before = spec.requirements.length;
+        spec.requirements = spec.requirements.filter((r) => r.id !== id);
+        if (spec.requirements.length === before) unapplied(line, `no requirement ${id}`);
+        spec.nonFunctional = spec.nonFunctional.filter((n) => n.requirementId !== id);
+        spec.userStories = spec.userStories.filter((s) => s.requirementId !== id);
+      },
+    ],
+    [
+      [CMD.fieldType, CMD.fieldTypeZh],
+      (m, line, zh) => {
+        const [field, entityWord] = zh ? [m[2]!, m[1]] : [m[1]!, m[2]];
+        const type = TYPE_WORDS[m[3]!.toLowerCase()] ?? TYPE_WORDS[m[3]!];
+        const owners = findFieldOwners(spec, field, entityWord);
+        if (typeof owners === 'string') unapplied(line, owners);
+        else if (type === undefined) unapplied(line, 'unknown type');
+        else for (const e of owners) setType(fieldOf(e, field), type);
+      },
+    ],
+    [
+      [CMD.fieldUnique, CMD.fieldUniqueZh],
+      (m, line, zh) => {
+        const [field, entityWord] = zh ? [m[2]!, m[1]] : [m[1]!, m[2]];
+        const owners = findFieldOwners(spec, field, entityWord);
+        if (typeof owners === 'string') unapplied(line, owners);
+        else
+          for (const e of owners) {
+            const f = fieldOf(e, field);
+            if (f !== undefined) f.unique = true;
+          }
+      },
+    ],
+    [
+      [CMD.removeField, CMD.removeFieldZh],
+      (m, line, zh) => {
+        const [field, entityWord] = zh ? [m[2] ?? m[4]!, m[1] ?? m[3]] : [m[1]!, m[2]];
+        const owners = findFieldOwners(spec, field, entityWord);
+        if (typeof owners === 'string') unapplied(line, owners);
+        else
+          for (const e of owners) {
+            const f = fieldOf(e, field);
+            e.fields = e.fields.filter((x) => x !== f);
+          }
+      },
+    ],
+    [
+      [CMD.addField, CMD.addFieldZh],
+      (m, line, zh) => {
+        const [field, entityWord, typeWord] = zh ? [m[2]!, m[1]!, m[3]] : [m[1]!, m[2]!, m[3]];
+        const e = findEntity(spec, entityWord);
+        const name = camelName(field.trim());
+        if (e === undefined) unapplied(line, `no entity "${entityWord}"`);
+        else if (name.length === 0) unapplied(line, 'the field name has no letters');
+        else if (e.fields.some((f) => f.name === name))
+          unapplied(line, `${e.name} already has a field "${field}"`);
+        else {
+          const type =
+            typeWord === undefined
+              ? inferFieldType(field)
+              : (TYPE_WORDS[typeWord.toLowerCase()] ?? TYPE_WORDS[typeWord] ?? 'string');
+          e.fields.push({ name, label: field.trim(), type, required: true, unique: false });
+        }
+      },
+    ],
+  ];
+
   for (const line of lines) {
-    let m: RegExpExecArray | null;
-    if ((m = CMD.add.exec(line)) !== null) {
-      free.push(m[1]!);
-    } else if ((m = CMD.priority.exec(line) ?? CMD.priorityZh.exec(line)) !== null) {
-      const req = spec.requirements.find((r) => r.id === m![1]!.toUpperCase());
-      const p = PRIORITY_WORDS[m[2]!.toLowerCase()];
-      if (req === undefined) unapplied(line, `no requirement ${m[1]}`);
-      else if (p !== undefined) req.priority = p;
-    } else if ((m = CMD.drop.exec(line)) !== null) {
-      const id = m[1]!.toUpperCase();
-      const before = spec.requirements.length;
-      spec.requirements = spec.requirements.filter((r) => r.id !== id);
-      if (spec.requirements.length === before) unapplied(line, `no requirement ${id}`);
-      spec.nonFunctional = spec.nonFunctional.filter((n) => n.requirementId !== id);
-      spec.userStories = spec.userStories.filter((s) => s.requirementId !== id);
-    } else if ((m = CMD.fieldType.exec(line)) !== null || (m = CMD.fieldTypeZh.exec(line)) !== null) {
-      const zh = CMD.fieldTypeZh.test(line) && !CMD.fieldType.test(line);
-      const [field, entityWord] = zh ? [m[2]!, m[1]] : [m[1]!, m[2]];
-      const type = TYPE_WORDS[m[3]!.toLowerCase()] ?? TYPE_WORDS[m[3]!];
-      const owners = findFieldOwners(spec, field, entityWord);
-      if (typeof owners === 'string' || type === undefined)
-        unapplied(line, typeof owners === 'string' ? owners : 'unknown type');
-      else for (const e of owners) setType(fieldOf(e, field), type);
-    } else if ((m = CMD.fieldUnique.exec(line)) !== null || (m = CMD.fieldUniqueZh.exec(line)) !== null) {
-      const zh = !CMD.fieldUnique.test(line);
-      const [field, entityWord] = zh ? [m[2]!, m[1]] : [m[1]!, m[2]];
-      const owners = findFieldOwners(spec, field, entityWord);
-      if (typeof owners === 'string') unapplied(line, owners);
-      else
-        for (const e of owners) {
-          const f = fieldOf(e, field);
-          if (f !== undefined) f.unique = true;
-        }
-    } else if ((m = CMD.removeField.exec(line)) !== null || (m = CMD.removeFieldZh.exec(line)) !== null) {
-      const zh = !CMD.removeField.test(line);
-      const [field, entityWord] = zh ? [m[2] ?? m[4]!, m[1] ?? m[3]] : [m[1]!, m[2]];
-      const owners = findFieldOwners(spec, field, entityWord);
-      if (typeof owners === 'string') unapplied(line, owners);
-      else
-        for (const e of owners) {
-          const f = fieldOf(e, field);
-          e.fields = e.fields.filter((x) => x !== f);
-        }
-    } else if ((m = CMD.addField.exec(line)) !== null || (m = CMD.addFieldZh.exec(line)) !== null) {
-      const zh = !CMD.addField.test(line);
-      const [field, entityWord, typeWord] = zh ? [m[2]!, m[1]!, m[3]] : [m[1]!, m[2]!, m[3]];
-      const e = findEntity(spec, entityWord);
-      const name = camelName(field.trim());
-      if (e === undefined) unapplied(line, `no entity "${entityWord}"`);
-      else if (name.length === 0) unapplied(line, 'the field name has no letters');
-      else if (e.fields.some((f) => f.name === name))
-        unapplied(line, `${e.name} already has a field "${field}"`);
-      else {
-        const type =
-          typeWord === undefined
-            ? inferFieldType(field)
-            : (TYPE_WORDS[typeWord.toLowerCase()] ?? TYPE_WORDS[typeWord]);
-        e.fields.push({ name, label: field.trim(), type: type ?? 'string', required: true, unique: false });
+    let handled = false;
+    for (const [forms, apply] of handlers) {
+      for (const [k, re] of forms.entries()) {
+        const m = re.exec(line);
+        if (m === null) continue;
+        // The second form of a pair is the Chinese one, with its groups in another order.
+        apply(m, line, k === 1);
+        handled = true;
+        break;
       }
-    } else if (COMMAND_LIKE.test(line)) {
+      if (handled) break;
+    }
+    if (handled) continue;
+    if (COMMAND_LIKE.test(line)) {
       unapplied(line, 'not a feedback command this engine understands (see docs/engines/requirements.md)');
     } else {
       free.push(line);

@@ -231,7 +231,6 @@ export const EN_SYSTEM_NOUNS = new Set([
   'server',
   'game',
   'solution',
-  'product',
   'portal',
   'interface',
 ]);

@@ -33,7 +33,7 @@ function asciiWords(label: string): string[] {
       const py = pinyin(ch, { toneType: 'none', type: 'array', nonZh: 'removed' })[0] ?? '';
       const last = words.length > 0 ? words[words.length - 1] : undefined;
       // Pinyin syllables of one word join ("tushu"), lexicon words stay separate.
-      if (last !== undefined && last.startsWith('\u0000')) words[words.length - 1] = last + py;
+      if (last?.startsWith('\u0000')) words[words.length - 1] = last + py;
       else words.push(`\u0000${py}`);
     } else if (/[A-Za-z0-9]/.test(ch)) {
       words.push(ch);

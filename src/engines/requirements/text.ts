@@ -62,7 +62,7 @@ export function prepare(raw: string): Prepared {
   const pictographs = text.match(/\p{Extended_Pictographic}/gu)?.length ?? 0;
   if (pictographs > 0) questions.push(`[non_text] ${pictographs} emoji or pictographs were ignored`);
   text = text
-    .replace(/[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f]/gu, ' ')
+    .replace(/\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f/gu, ' ')
     .replace(/[\p{Cc}\p{Cf}]/gu, (c) => (c === '\n' || c === '\t' ? c : ' '));
 
   const chunks: Chunk[] = [];
