@@ -91,7 +91,9 @@ function securityFindings(sf: ts.SourceFile, file: string): Finding[] {
       if (name === 'eval' && ts.isIdentifier(callee)) add(node, 'no-eval', 'eval() runs arbitrary code');
       if (name === 'Function' && ts.isIdentifier(callee))
         add(node, 'no-new-function', 'Function() compiles code from a string');
-      if (SPAWNERS.has(name) && !isStaticString(node.arguments[0])) {
+      const command = node.arguments[0];
+      const trusted = isStaticString(command) || command?.getText(sf) === 'process.execPath';
+      if (SPAWNERS.has(name) && command !== undefined && !trusted) {
         add(node, 'no-dynamic-child-process', `${name}() with a command built at run time`);
       }
     }

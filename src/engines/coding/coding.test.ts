@@ -1,0 +1,132 @@
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PathRefusedError } from '../../contracts/errors.js';
+import { analyzeCode } from './analyze.js';
+import { generateCode } from './generate.js';
+import { camel, IdentifierScope, lit } from './identifiers.js';
+import { buildModel } from './model.js';
+import { chineseSpecs, librarySpecs, tempWorkspace, testContext } from './test-fixtures.js';
+import { writeGeneratedFiles } from './workspace.js';
+
+process.env.POWERAUTO_HOME ??= join(tmpdir(), 'powerauto-test-home');
+
+describe('identifiers', () => {
+  it('turns Chinese and hostile names into safe ASCII identifiers', () => {
+    expect(camel('借阅日期')).toBe('loanDate');
+    expect(camel('国际标准书号')).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    const scope = new IdentifierScope('field');
+    for (const raw of [
+      '"; process.exit(1); //',
+      '${evil}',
+      '__proto__',
+      'constructor',
+      '',
+      '123abc',
+      'x`y',
+    ]) {
+      expect(scope.take(raw)).toMatch(/^[A-Za-z][A-Za-z0-9]*$/);
+    }
+    expect(scope.take('name')).toBe('name');
+    expect(scope.take('Name')).toBe('name2');
+  });
+
+  it('escapes labels into string literals', () => {
+    expect(lit('a"b`${c}\u2028')).toBe('"a\\"b`${c}\\u2028"');
+  });
+
+  it('models the library: routes per operation, the borrowing limit from the rule text', () => {
+    const { requirements, architecture, testPlan } = librarySpecs();
+    const model = buildModel(requirements, architecture, testPlan);
+    expect(model.operations.map((o) => `${o.method} ${o.path} ${o.kind}`)).toContain('POST /loans create');
+    expect(model.operations.find((o) => o.operationId === 'listMemberLoans')?.kind).toBe('listChildren');
+    expect(model.rules).toEqual([
+      expect.objectContaining({ requirementId: 'REQ-005', entity: 'loan', perField: 'memberId', max: 3 }),
+    ]);
+    const zh = buildModel(chineseSpecs().requirements, undefined, undefined);
+    expect(zh.rules).toEqual([expect.objectContaining({ requirementId: 'REQ-005', max: 3 })]);
+  });
+});
+
+describe('generated file paths', () => {
+  let ws: string;
+  beforeAll(async () => {
+    ws = await tempWorkspace();
+  });
+  afterAll(async () => {
+    await rm(ws, { recursive: true, force: true });
+  });
+
+  it.each(['../escape.ts', '/etc/escape.ts', 'src/../../escape.ts', '.git/hooks/pre-commit', 'a\0b'])(
+    'refuses %j',
+    async (path) => {
+      await expect(
+        writeGeneratedFiles(ws, [{ path, content: 'x', requirementIds: [] }]),
+      ).rejects.toBeInstanceOf(PathRefusedError);
+    },
+  );
+
+  it('refuses a symbolic link leading out, and writes nothing of a refused batch', async () => {
+    const outside = join(tmpdir(), `pa-outside-${process.pid}`);
+    await mkdir(outside, { recursive: true });
+    await symlink(outside, join(ws, 'linked'));
+    await expect(
+      writeGeneratedFiles(ws, [
+        { path: 'ok.ts', content: 'x', requirementIds: [] },
+        { path: 'linked/evil.ts', content: 'x', requirementIds: [] },
+      ]),
+    ).rejects.toBeInstanceOf(PathRefusedError);
+    await expect(readFile(join(ws, 'ok.ts'), 'utf8')).rejects.toThrow();
+    await expect(readFile(join(outside, 'evil.ts'), 'utf8')).rejects.toThrow();
+    await rm(outside, { recursive: true, force: true });
+  });
+});
+
+describe('code_analyze', () => {
+  let ws: string;
+  beforeAll(async () => {
+    ws = await tempWorkspace();
+    const specs = librarySpecs();
+    await generateCode({ ...specs, workspace: ws }, testContext());
+  });
+  afterAll(async () => {
+    await rm(ws, { recursive: true, force: true });
+  });
+
+  it('measures a clean generated service', async () => {
+    const report = await analyzeCode({ workspace: ws }, testContext());
+    expect(report.metrics).toMatchObject({ typeErrors: 0, lintErrors: 0, buildOk: 1, securityFindings: 0 });
+    expect(report.metrics.files).toBeGreaterThan(15);
+    expect(report.metrics.linesOfCode).toBeGreaterThan(500);
+    expect(report.metrics.maxComplexity).toBeGreaterThan(1);
+  });
+
+  it('counts type errors, lint errors and security findings it is shown', async () => {
+    await writeFile(
+      join(ws, 'src', 'bad.ts'),
+      [
+        "import { exec } from 'node:child_process';",
+        'export function run(input: string, id: string): number {',
+        '  eval(input);',
+        '  exec(`ls ${input}`);',
+        "  const sql = 'SELECT * FROM users WHERE id = ' + id;",
+        '  if (input == id) debugger;',
+        '  const n: number = sql;',
+        '  return n;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const report = await analyzeCode({ workspace: ws }, testContext());
+    expect(report.metrics.typeErrors).toBe(1);
+    expect(report.metrics.buildOk).toBe(0);
+    expect(report.metrics.lintErrors).toBeGreaterThanOrEqual(2);
+    expect(report.findings.map((f) => f.rule).sort()).toEqual([
+      'no-dynamic-child-process',
+      'no-eval',
+      'no-sql-concatenation',
+    ]);
+    await rm(join(ws, 'src', 'bad.ts'));
+  });
+});
