@@ -33,11 +33,13 @@ const FIELD_TRIGGERS = new Set(['有', '包含', '包括', '具有', '拥有', '
 const ENUM_TRIGGERS = new Set(['分为', '可以是', '包括', '有', '包含', '为', '是']);
 const ENUM_FIELDS = /(状态|类型|优先级|等级|级别|角色|类别|阶段)$/;
 const NEGATION = new Set(['不', '不能', '不可以', '禁止', '无法', '不得', '不会', '不可']);
+/** Verbs that carry their object: "下单" is "place an order". */
+const IMPLICIT_OBJECT: Record<string, string> = { 下单: '订单', 付款: '订单', 结账: '订单', 挂号: '预约' };
 const MANY = /^(多个|多本|多条|多位|多名|若干|一些|许多|多种|多项|多张|多门|多)$/;
 const MEASURE = /^(本|个|件|次|门|张|位|条|项|份|名|间|台|辆)/;
 const PUNCT = /^[\p{P}\p{S}\s]+$/u;
 
-const isNoun = (t: Tok) => /^(n|nr|ns|nt|nz|nrt|ng|vn|eng|nrfg)$/.test(t.tag) && !PUNCT.test(t.w);
+const isNoun = (t: Tok) => /^(n|nr|ns|nt|nz|nrt|ng|vn|eng|nrfg|t)$/.test(t.tag) && !PUNCT.test(t.w);
 const isVerbTag = (t: Tok) => t.tag.startsWith('v') && t.tag !== 'vn';
 
 export function chinesePriority(sentence: string): Priority | null {
@@ -108,8 +110,9 @@ export function extractChinese(sentence: string, ctx: ChineseContext): SentenceF
   const benefit = /(?:以便|从而|这样)(.+?)[。.!?]*$/.exec(sentence);
   facts.benefit = benefit?.[1] ?? null;
 
-  actions(ts, facts, ctx);
-  fields(ts, facts);
+  const consumed = new Set<number>();
+  fields(ts, facts, consumed);
+  actions(ts, facts, ctx, consumed);
   statements(ts, sentence, facts);
   rules(ts, facts);
   const { nfrs, mentions } = extractNfrs(sentence);
@@ -119,7 +122,7 @@ export function extractChinese(sentence: string, ctx: ChineseContext): SentenceF
   return facts;
 }
 
-function actions(ts: Tok[], facts: SentenceFacts, ctx: ChineseContext): void {
+function actions(ts: Tok[], facts: SentenceFacts, ctx: ChineseContext, consumed: Set<number>): void {
   interface F {
     index: number;
     verb: string;
@@ -135,7 +138,7 @@ function actions(ts: Tok[], facts: SentenceFacts, ctx: ChineseContext): void {
     const t = ts[i]!;
     if (t.w === '(') depth++;
     if (t.w === ')') depth = Math.max(0, depth - 1);
-    if (depth > 0 || t.w === ',' || t.w === ';') continue;
+    if (depth > 0 || t.w === ',' || t.w === ';' || consumed.has(i)) continue;
     const mapped = ZH_VERB_ACTIONS[t.w];
     if (mapped === undefined && (!isVerbTag(t) || ZH_NON_ACTION.has(t.w))) continue;
     if (mapped === undefined && (NEGATION.has(t.w) || t.w.length < 1)) continue;
@@ -145,21 +148,26 @@ function actions(ts: Tok[], facts: SentenceFacts, ctx: ChineseContext): void {
     for (let k = i - 1; k >= 0; k--) {
       const p = ts[k]!;
       if (p.w === ',' || p.w === ';' || p.w === ':') break;
+      if (p.tag === 'f') {
+        // "在手机上": skip the place phrase back to its preposition.
+        while (k > 0 && ts[k]!.tag !== 'p') k--;
+        continue;
+      }
+      if (ZH_VERB_ACTIONS[p.w] !== undefined && consumed.has(k) === false) {
+        actor = found.find((f) => f.index === k)?.actor ?? null;
+        break;
+      }
       if (isNoun(p)) {
         const label = nounRunBefore(ts, k);
         actor = actorOf(label);
         if (actor === undefined) actor = null;
         break;
       }
-      if (isVerbTag(p) && ZH_VERB_ACTIONS[p.w] !== undefined) {
-        actor = found.find((f) => f.index === k)?.actor ?? null;
-        break;
-      }
     }
     if (actor === undefined) actor = clauseActor;
     else clauseActor = actor;
-    let object: string | null = null;
-    for (let k = i + 1; k < ts.length; k++) {
+    let object: string | null = IMPLICIT_OBJECT[t.w] ?? null;
+    for (let k = i + 1; k < ts.length && object === null; k++) {
       const n = ts[k]!;
       if (isNoun(n)) {
         object = nounRun(ts, k)?.label ?? null;
@@ -220,7 +228,7 @@ function actions(ts: Tok[], facts: SentenceFacts, ctx: ChineseContext): void {
 }
 
 /** Items of a list "书名、作者、唯一的ISBN和状态(可借、已借出、遗失)". */
-function listItems(ts: Tok[], start: number): FieldMention[] {
+function listItems(ts: Tok[], start: number, consumed?: Set<number>): FieldMention[] {
   const items: FieldMention[] = [];
   let j = start;
   let cur: string[] = [];
@@ -269,15 +277,22 @@ function listItems(ts: Tok[], start: number): FieldMention[] {
     else if (MANY.test(t.w)) many = true;
     else if (t.tag === 'uj' || t.w === '的' || t.w === '一个' || t.tag === 'm') {
       // particles and counts carry no name
-    } else if (isNoun(t) || (t.tag.startsWith('v') && isNoun(ts[j + 1] ?? { w: '', tag: '' }))) cur.push(t.w);
+    } else if (isNoun(t) || (t.tag.startsWith('v') && listWordEnds(ts, j))) cur.push(t.w);
     else break;
+    consumed?.add(j);
     j++;
   }
   flush();
   return items;
 }
 
-function fields(ts: Tok[], facts: SentenceFacts): void {
+/** In a list, a verb-tagged word followed by a noun, a separator or the end names a field ("描述"). */
+function listWordEnds(ts: Tok[], j: number): boolean {
+  const next = ts[j + 1];
+  return next === undefined || isNoun(next) || SEP.has(next.w) || PUNCT.test(next.w);
+}
+
+function fields(ts: Tok[], facts: SentenceFacts, consumed: Set<number>): void {
   for (let i = 1; i < ts.length; i++) {
     if (!FIELD_TRIGGERS.has(ts[i]!.w)) continue;
     let k = i - 1;
@@ -286,7 +301,7 @@ function fields(ts: Tok[], facts: SentenceFacts): void {
     if (prev === undefined) continue;
     const entity = isNoun(prev) ? nounRunBefore(ts, k) : prev.tag.startsWith('v') ? prev.w : '';
     if (!isEntityLabel(entity) || ENUM_FIELDS.test(entity)) continue;
-    const items = listItems(ts, i + 1);
+    const items = listItems(ts, i + 1, consumed);
     if (items.length === 0) continue;
     facts.fields.push({ entity, fields: items.filter((f) => !f.many) });
     for (const r of items.filter((f) => f.many))
@@ -328,7 +343,8 @@ function statements(ts: Tok[], sentence: string, facts: SentenceFacts): void {
     if (enumValues.length < 2) continue;
     let e = i - 1;
     if (ts[e]?.w === '的') e--;
-    const entity = e >= 0 && isNoun(ts[e]!) ? nounRunBefore(ts, e) : null;
+    const owner = ts[e];
+    const entity = owner === undefined ? null : isNoun(owner) ? nounRunBefore(ts, e) : owner.tag.startsWith('v') ? owner.w : null;
     facts.fieldStatements.push({ entity, field: t.w, enumValues });
   }
   const uniq =

@@ -43,6 +43,7 @@ interface TermJson {
   post: string | null;
 }
 
+const CRUD_ACTIONS = new Set(['create', 'read', 'list', 'update', 'delete', 'search', 'manage', 'auth']);
 const BE = new Set(['be', 'is', 'are', 'was', 'were', 'been', 'being', 'get', 'gets']);
 const OBJ_PREPS = new Set([
   'from',
@@ -108,6 +109,10 @@ function repairTags(ts: Tok[]): Tok[] {
     const t = ts[i]!;
     const prev = ts[i - 1];
     const next = ts[i + 1];
+    if (PRONOUN_USER.has(t.norm) || PRONOUN_THING.has(t.norm)) {
+      if (!t.tags.has('Determiner')) t.tags = new Set(['Noun', 'Pronoun']);
+      continue;
+    }
     // "customers browse products", "and place orders": a known action word between a subject and an object.
     if (
       t.tags.has('Noun') &&
@@ -335,6 +340,11 @@ function analyseSentence(ts: Tok[], sentence: string, facts: SentenceFacts, ctx:
       }
     } else {
       const subj = subjectLeft(ts, i, found);
+      if (subj === null && !CRUD_ACTIONS.has(a.action)) {
+        // "Enjoy the journey!": an action nobody performs is not a requirement.
+        facts.questions.push(`[no_actor] "${t.text.trim()}" in "${sentence}": who does this?`);
+        continue;
+      }
       if (subj?.kind === 'inherit') actor = subj.actor;
       else if (subj?.kind === 'noun') actor = actorOf(subj.label, ts[subj.index]) ?? null;
       else if (subj?.kind === 'user') actor = 'user';
