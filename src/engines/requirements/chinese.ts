@@ -134,11 +134,12 @@ function actions(ts: Tok[], facts: SentenceFacts, ctx: ChineseContext, consumed:
   const found: F[] = [];
   let clauseActor: string | null = ctx.lastActor;
   let depth = 0;
+  const takenAsObject = new Set<number>();
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
     if (t.w === '(') depth++;
     if (t.w === ')') depth = Math.max(0, depth - 1);
-    if (depth > 0 || t.w === ',' || t.w === ';' || consumed.has(i)) continue;
+    if (depth > 0 || t.w === ',' || t.w === ';' || consumed.has(i) || takenAsObject.has(i)) continue;
     const mapped = ZH_VERB_ACTIONS[t.w];
     if (mapped === undefined && (!isVerbTag(t) || ZH_NON_ACTION.has(t.w))) continue;
     if (mapped === undefined && (NEGATION.has(t.w) || t.w.length < 1)) continue;
@@ -171,6 +172,12 @@ function actions(ts: Tok[], facts: SentenceFacts, ctx: ChineseContext, consumed:
       const n = ts[k]!;
       if (isNoun(n)) {
         object = nounRun(ts, k)?.label ?? null;
+        break;
+      }
+      // "取消预约。": a verb-tagged word that ends the clause is the thing acted on.
+      if (n.tag.startsWith('v') && k === i + 1 && (ts[k + 1] === undefined || PUNCT.test(ts[k + 1]!.w))) {
+        object = n.w;
+        takenAsObject.add(k);
         break;
       }
       const measured = n.w.replace(MEASURE, '');
@@ -214,8 +221,6 @@ function actions(ts: Tok[], facts: SentenceFacts, ctx: ChineseContext, consumed:
       );
       continue;
     }
-    if (f.object !== null && actorOf(f.object) === undefined && ZH_VERB_ACTIONS[f.object] !== undefined)
-      continue;
     facts.actions.push({
       actor: f.actor,
       verb: f.verb,
