@@ -4,6 +4,7 @@ import type { Priority } from '../../contracts/requirements.js';
 import { commonFacts } from './common.js';
 import { emptyFacts, type FieldMention, type SentenceFacts } from './facts.js';
 import {
+  dictionary,
   TYPE_WORDS,
   ZH_ACTOR_SUFFIXES,
   ZH_ACTORS,
@@ -34,7 +35,12 @@ const ENUM_TRIGGERS = new Set(['分为', '可以是', '包括', '有', '包含',
 const ENUM_FIELDS = /(状态|类型|优先级|等级|级别|角色|类别|阶段)$/;
 const NEGATION = new Set(['不', '不能', '不可以', '禁止', '无法', '不得', '不会', '不可']);
 /** Verbs that carry their object: "下单" is "place an order". */
-const IMPLICIT_OBJECT: Record<string, string> = { 下单: '订单', 付款: '订单', 结账: '订单', 挂号: '预约' };
+const IMPLICIT_OBJECT: Record<string, string> = dictionary({
+  下单: '订单',
+  付款: '订单',
+  结账: '订单',
+  挂号: '预约',
+});
 const MANY = /^(多个|多本|多条|多位|多名|若干|一些|许多|多种|多项|多张|多门|多)$/;
 const MEASURE = /^(本|个|件|次|门|张|位|条|项|份|名|间|台|辆)/;
 const PUNCT = /^[\p{P}\p{S}\s]+$/u;
@@ -349,7 +355,14 @@ function statements(ts: Tok[], sentence: string, facts: SentenceFacts): void {
     let e = i - 1;
     if (ts[e]?.w === '的') e--;
     const owner = ts[e];
-    const entity = owner === undefined ? null : isNoun(owner) ? nounRunBefore(ts, e) : owner.tag.startsWith('v') ? owner.w : null;
+    const entity =
+      owner === undefined
+        ? null
+        : isNoun(owner)
+          ? nounRunBefore(ts, e)
+          : owner.tag.startsWith('v')
+            ? owner.w
+            : null;
     facts.fieldStatements.push({ entity, field: t.w, enumValues });
   }
   const uniq =

@@ -9,6 +9,7 @@ import {
   type SentenceFacts,
 } from './facts.js';
 import {
+  dictionary,
   EN_ACTORS,
   EN_NON_ACTION,
   EN_SYSTEM_NOUNS,
@@ -78,14 +79,14 @@ const TIME_UNITS = new Set([
   'period',
 ]);
 /** "Tasks should be searchable": the adjective names the action. */
-const ADJ_ACTIONS: Record<string, string> = {
+const ADJ_ACTIONS: Record<string, string> = dictionary({
   searchable: 'search',
   filterable: 'search',
   editable: 'update',
   deletable: 'delete',
   removable: 'delete',
   viewable: 'read',
-};
+});
 
 function toks(terms: TermJson[]): Tok[] {
   return terms

@@ -1,7 +1,7 @@
 import type { Entity, FieldType, Priority, RequirementsSpec } from '../../contracts/requirements.js';
 import { benefitsOf, extract } from './analyze.js';
 import { applyFacts } from './build.js';
-import { inferFieldType, TYPE_WORDS } from './lexicon.js';
+import { dictionary, inferFieldType, TYPE_WORDS } from './lexicon.js';
 import { camelName } from './naming.js';
 
 /**
@@ -19,7 +19,7 @@ import { camelName } from './naming.js';
  * id, entity or field) becomes an open question `[feedback_unapplied] "…": why`.
  */
 
-const PRIORITY_WORDS: Record<string, Priority> = {
+const PRIORITY_WORDS: Record<string, Priority> = dictionary({
   must: 'must',
   should: 'should',
   could: 'could',
@@ -29,7 +29,7 @@ const PRIORITY_WORDS: Record<string, Priority> = {
   应该: 'should',
   可以: 'could',
   不会: 'wont',
-};
+});
 
 const TYPES = Object.keys(TYPE_WORDS)
   .sort((a, b) => b.length - a.length)

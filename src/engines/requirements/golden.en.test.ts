@@ -23,17 +23,34 @@ describe('English golden set', () => {
     expect(s.actors).toEqual(expect.arrayContaining(['librarian', 'member']));
     expect(field(s, 'Book', 'isbn')).toMatchObject({ type: 'string', unique: true });
     expect(field(s, 'Book', 'dueDate')?.type).toBe('date');
-    expect(field(s, 'Book', 'status')).toMatchObject({ type: 'enum', enumValues: ['available', 'borrowed', 'lost'] });
+    expect(field(s, 'Book', 'status')).toMatchObject({
+      type: 'enum',
+      enumValues: ['available', 'borrowed', 'lost'],
+    });
     expect(field(s, 'Member', 'email')?.type).toBe('email');
-    expect(entity(s, 'Member')?.relations).toContainEqual({ kind: 'many_to_many', target: 'Book', verb: 'borrow' });
+    expect(entity(s, 'Member')?.relations).toContainEqual({
+      kind: 'many_to_many',
+      target: 'Book',
+      verb: 'borrow',
+    });
     expect(fr(s, 'create', 'Book')).toMatchObject({ actor: 'librarian', priority: 'must' });
     expect(fr(s, 'borrow', 'Book')?.actor).toBe('member');
     expect(fr(s, 'search', 'Book')?.priority).toBe('should');
     expect(fr(s, 'reserve', 'Book')?.priority).toBe('could');
     const rule = s.requirements.find((r) => r.kind === 'business_rule');
-    expect(rule?.rule).toMatchObject({ type: 'max_count', value: 3, entity: 'Book', per: 'Member', action: 'borrow' });
-    expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'latency_p95', op: '<=', value: 200, unit: 'ms' }));
-    expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'availability', op: '>=', value: 99.9 }));
+    expect(rule?.rule).toMatchObject({
+      type: 'max_count',
+      value: 3,
+      entity: 'Book',
+      per: 'Member',
+      action: 'borrow',
+    });
+    expect(s.nonFunctional).toContainEqual(
+      expect.objectContaining({ metric: 'latency_p95', op: '<=', value: 200, unit: 'ms' }),
+    );
+    expect(s.nonFunctional).toContainEqual(
+      expect.objectContaining({ metric: 'availability', op: '>=', value: 99.9 }),
+    );
     expect(s.openQuestions.some((q) => q.includes('The colour of the sky is irrelevant.'))).toBe(true);
     expect(s.metrics.mustHavesWithoutAcceptanceCriteria).toBe(0);
     expect(s.metrics.sentenceCoverage).toBeGreaterThan(0.6);
@@ -56,7 +73,9 @@ describe('English golden set', () => {
     expect(field(s, 'Product', 'stockQuantity')?.type).toBe('integer');
     expect(entity(s, 'Order')?.relations).toContainEqual({ kind: 'one_to_many', target: 'Item' });
     for (const a of ['create', 'read', 'update', 'delete', 'list']) {
-      expect(s.requirements.some((r) => r.action === a && r.entity === 'Product' && r.actor === 'admin')).toBe(true);
+      expect(
+        s.requirements.some((r) => r.action === a && r.entity === 'Product' && r.actor === 'admin'),
+      ).toBe(true);
     }
     expect(fr(s, 'list', 'Product')?.actor).toBe('customer');
     expect(fr(s, 'create', 'Order')?.actor).toBe('customer');
@@ -80,10 +99,10 @@ describe('English golden set', () => {
     expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'availability', value: 99.95 }));
   });
 
-  it('todo: coordinated verbs, searchable adjective, scale target, won\'t', () => {
+  it("todo: coordinated verbs, searchable adjective, scale target, won't", () => {
     const s = analyse(
       'Users can create, edit and delete tasks. A task has a title, a description, a due date and a priority. ' +
-        'Tasks should be searchable by title. The app must support 10,000 concurrent users. Users won\'t share tasks.',
+        "Tasks should be searchable by title. The app must support 10,000 concurrent users. Users won't share tasks.",
     );
     expect(fr(s, 'create', 'Task')).toBeDefined();
     expect(fr(s, 'update', 'Task')).toBeDefined();
@@ -102,7 +121,9 @@ describe('English golden set', () => {
     expect(field(s, 'Course', 'capacity')?.type).toBe('integer');
     const rule = s.requirements.find((r) => r.kind === 'business_rule')?.rule;
     expect(rule).toMatchObject({ type: 'max_count', value: 5, entity: 'Course', per: 'Student' });
-    expect(s.openQuestions.some((q) => q.startsWith('[nfr_without_target]') && q.includes('secure'))).toBe(true);
+    expect(s.openQuestions.some((q) => q.startsWith('[nfr_without_target]') && q.includes('secure'))).toBe(
+      true,
+    );
   });
 
   it('blog: passive voice, belongs to, benefit in the user story', () => {
@@ -112,7 +133,9 @@ describe('English golden set', () => {
     );
     const write = fr(s, 'create', 'Post');
     expect(write?.actor).toBe('author');
-    expect(s.userStories.find((u) => u.requirementId === write?.id)?.text).toContain('so that readers learn something');
+    expect(s.userStories.find((u) => u.requirementId === write?.id)?.text).toContain(
+      'so that readers learn something',
+    );
     expect(entity(s, 'Post')?.relations).toContainEqual({ kind: 'many_to_one', target: 'Category' });
     expect(field(s, 'Post', 'body')?.type).toBe('text');
     expect(fr(s, 'delete', 'Post')?.actor).toBe('admin');
@@ -126,7 +149,9 @@ describe('English golden set', () => {
     expect(fr(s, 'read', 'Expense')?.actor).toBe('user');
     expect(field(s, 'Expense', 'amount')?.type).toBe('number');
     expect(field(s, 'Expense', 'date')?.type).toBe('date');
-    expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'throughput', value: 500, unit: 'req/s' }));
+    expect(s.nonFunctional).toContainEqual(
+      expect.objectContaining({ metric: 'throughput', value: 500, unit: 'req/s' }),
+    );
     expect(s.techHints).toEqual(expect.arrayContaining(['mobile', 'real-time', 'PostgreSQL']));
   });
 
@@ -137,7 +162,10 @@ describe('English golden set', () => {
     );
     expect(fr(s, 'reserve', 'Room')?.actor).toBe('guest');
     expect(field(s, 'Room', 'rate')?.type).toBe('number');
-    expect(field(s, 'Room', 'type')).toMatchObject({ type: 'enum', enumValues: ['single', 'double', 'suite'] });
+    expect(field(s, 'Room', 'type')).toMatchObject({
+      type: 'enum',
+      enumValues: ['single', 'double', 'suite'],
+    });
     expect(fr(s, 'update', 'Room')?.actor).toBe('receptionist');
   });
 
@@ -148,8 +176,14 @@ describe('English golden set', () => {
     );
     expect(fr(s, 'create', 'Event')?.actor).toBe('organizer');
     expect(field(s, 'Event', 'ticketPrice')?.type).toBe('number');
-    expect(s.requirements.find((r) => r.kind === 'business_rule')?.rule).toMatchObject({ type: 'min_value', value: 0, field: 'price' });
-    expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'latency_p99', value: 2000, unit: 'ms' }));
+    expect(s.requirements.find((r) => r.kind === 'business_rule')?.rule).toMatchObject({
+      type: 'min_value',
+      value: 0,
+      field: 'price',
+    });
+    expect(s.nonFunctional).toContainEqual(
+      expect.objectContaining({ metric: 'latency_p99', value: 2000, unit: 'ms' }),
+    );
   });
 
   it('a description the engine cannot map keeps every sentence in openQuestions', () => {
@@ -157,7 +191,11 @@ describe('English golden set', () => {
     const s = analyse(text);
     expect(s.metrics.functionalRequirements).toBe(0);
     expect(s.metrics.sentenceCoverage).toBe(0);
-    for (const sentence of ['It is a delightful experience.', 'Everything feels magical.', 'Enjoy the journey!']) {
+    for (const sentence of [
+      'It is a delightful experience.',
+      'Everything feels magical.',
+      'Enjoy the journey!',
+    ]) {
       expect(s.openQuestions.some((q) => q.includes(sentence))).toBe(true);
     }
     expect(s.feasibility.feasible).toBe(false);

@@ -6,7 +6,8 @@ function analyse(text: string): RequirementsSpec {
   return RequirementsSpec.parse(analyzeRequirements({ text }));
 }
 const entity = (s: RequirementsSpec, name: string) => s.entities.find((e) => e.name === name);
-const field = (s: RequirementsSpec, e: string, label: string) => entity(s, e)?.fields.find((x) => x.label === label);
+const field = (s: RequirementsSpec, e: string, label: string) =>
+  entity(s, e)?.fields.find((x) => x.label === label);
 const fr = (s: RequirementsSpec, action: string, e: string) =>
   s.requirements.find((r) => r.kind === 'functional' && r.action === action && r.entity === e);
 
@@ -21,12 +22,21 @@ describe('Chinese golden set', () => {
     expect(s.actors).toEqual(expect.arrayContaining(['图书管理员', '会员']));
     expect(entity(s, 'Book')?.label).toBe('图书');
     expect(field(s, 'Book', 'ISBN')).toMatchObject({ name: 'isbn', unique: true });
-    expect(field(s, 'Book', '状态')).toMatchObject({ name: 'status', type: 'enum', enumValues: ['可借', '已借出', '遗失'] });
+    expect(field(s, 'Book', '状态')).toMatchObject({
+      name: 'status',
+      type: 'enum',
+      enumValues: ['可借', '已借出', '遗失'],
+    });
     expect(field(s, 'Book', '书名')?.name).toBe('title');
-    for (const a of ['create', 'update', 'delete']) expect(fr(s, a, 'Book')).toMatchObject({ actor: '图书管理员', priority: 'could' });
+    for (const a of ['create', 'update', 'delete'])
+      expect(fr(s, a, 'Book')).toMatchObject({ actor: '图书管理员', priority: 'could' });
     expect(fr(s, 'borrow', 'Book')).toMatchObject({ actor: '会员', priority: 'must' });
     expect(fr(s, 'search', 'Book')?.priority).toBe('should');
-    expect(entity(s, 'Member')?.relations).toContainEqual({ kind: 'many_to_many', target: 'Book', verb: 'borrow' });
+    expect(entity(s, 'Member')?.relations).toContainEqual({
+      kind: 'many_to_many',
+      target: 'Book',
+      verb: 'borrow',
+    });
     expect(s.requirements.find((r) => r.kind === 'business_rule')?.rule).toMatchObject({
       type: 'max_count',
       value: 3,
@@ -34,16 +44,23 @@ describe('Chinese golden set', () => {
       per: 'Member',
       action: 'borrow',
     });
-    expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'latency_p95', value: 200, unit: 'ms' }));
+    expect(s.nonFunctional).toContainEqual(
+      expect.objectContaining({ metric: 'latency_p95', value: 200, unit: 'ms' }),
+    );
     expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'availability', value: 99.9 }));
     expect(s.openQuestions.some((q) => q.includes('天空是蓝色的'))).toBe(true);
     expect(s.metrics.mustHavesWithoutAcceptanceCriteria).toBe(0);
-    expect(s.userStories.find((u) => u.requirementId === fr(s, 'borrow', 'Book')?.id)?.text).toBe('作为会员，我希望借阅图书。');
+    expect(s.userStories.find((u) => u.requirementId === fr(s, 'borrow', 'Book')?.id)?.text).toBe(
+      '作为会员，我希望借阅图书。',
+    );
   });
 
   it('商城: 管理 expands to CRUD, number and integer types, one-to-many', () => {
-    const s = analyse('管理员管理商品。商品包含名称、价格和库存。一个订单包含多个商品。顾客必须能够下单购买商品。');
-    for (const a of ['create', 'read', 'update', 'delete', 'list']) expect(fr(s, a, 'Product')?.actor).toBe('管理员');
+    const s = analyse(
+      '管理员管理商品。商品包含名称、价格和库存。一个订单包含多个商品。顾客必须能够下单购买商品。',
+    );
+    for (const a of ['create', 'read', 'update', 'delete', 'list'])
+      expect(fr(s, a, 'Product')?.actor).toBe('管理员');
     expect(field(s, 'Product', '价格')?.type).toBe('number');
     expect(field(s, 'Product', '库存')?.type).toBe('integer');
     expect(entity(s, 'Order')?.relations).toContainEqual({ kind: 'one_to_many', target: 'Product' });
@@ -52,17 +69,24 @@ describe('Chinese golden set', () => {
   });
 
   it('诊所预约: date/datetime fields, enum statement, availability', () => {
-    const s = analyse('患者必须能够预约医生。预约包含预约时间、日期和科室。预约的状态分为待确认、已确认和已取消。患者可以取消预约。系统可用性必须达到99.95%。');
+    const s = analyse(
+      '患者必须能够预约医生。预约包含预约时间、日期和科室。预约的状态分为待确认、已确认和已取消。患者可以取消预约。系统可用性必须达到99.95%。',
+    );
     expect(fr(s, 'reserve', 'Doctor')).toMatchObject({ actor: '患者', priority: 'must' });
     expect(field(s, 'Appointment', '预约时间')?.type).toBe('datetime');
     expect(field(s, 'Appointment', '日期')?.type).toBe('date');
-    expect(field(s, 'Appointment', '状态')).toMatchObject({ type: 'enum', enumValues: ['待确认', '已确认', '已取消'] });
+    expect(field(s, 'Appointment', '状态')).toMatchObject({
+      type: 'enum',
+      enumValues: ['待确认', '已确认', '已取消'],
+    });
     expect(fr(s, 'cancel', 'Appointment')).toMatchObject({ actor: '患者', priority: 'could' });
     expect(s.nonFunctional[0]).toMatchObject({ metric: 'availability', value: 99.95 });
   });
 
-  it('待办: coordinated verbs, should, won\'t', () => {
-    const s = analyse('用户可以创建、编辑和删除任务。任务有标题、描述和截止日期。用户应该能够搜索任务。系统不会支持导出报表。');
+  it("待办: coordinated verbs, should, won't", () => {
+    const s = analyse(
+      '用户可以创建、编辑和删除任务。任务有标题、描述和截止日期。用户应该能够搜索任务。系统不会支持导出报表。',
+    );
     expect(fr(s, 'create', 'Task')?.actor).toBe('用户');
     expect(fr(s, 'update', 'Task')).toBeDefined();
     expect(fr(s, 'delete', 'Task')).toBeDefined();
@@ -73,8 +97,13 @@ describe('Chinese golden set', () => {
   });
 
   it('选课: min/max count rule and concurrency target', () => {
-    const s = analyse('学生选课。每个学生最多选5门课程。课程包含课程名称和学分。系统需要支持1000个并发用户。');
-    expect(s.requirements.find((r) => r.kind === 'business_rule')?.rule).toMatchObject({ type: 'max_count', value: 5 });
+    const s = analyse(
+      '学生选课。每个学生最多选5门课程。课程包含课程名称和学分。系统需要支持1000个并发用户。',
+    );
+    expect(s.requirements.find((r) => r.kind === 'business_rule')?.rule).toMatchObject({
+      type: 'max_count',
+      value: 5,
+    });
     expect(s.nonFunctional[0]).toMatchObject({ metric: 'concurrent_users', op: '>=', value: 1000 });
     expect(entity(s, 'Course')).toBeDefined();
   });

@@ -5,11 +5,16 @@ import type { FieldType } from '../../contracts/requirements.js';
  * docs/engines/requirements.md; anything outside them ends up in openQuestions, not guessed.
  */
 
+/** Word lists keyed by user text must not inherit "constructor" or "__proto__" from Object. */
+export function dictionary<T>(entries: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
 export const CRUD_ACTIONS = ['create', 'read', 'list', 'update', 'delete', 'search'] as const;
 export type CrudAction = (typeof CRUD_ACTIONS)[number];
 
 /** English verb lemma -> action. `manage` expands to create/read/update/delete/list. */
-export const EN_VERB_ACTIONS: Record<string, string> = {
+export const EN_VERB_ACTIONS: Record<string, string> = dictionary({
   add: 'create',
   create: 'create',
   register: 'create',
@@ -60,7 +65,7 @@ export const EN_VERB_ACTIONS: Record<string, string> = {
   login: 'auth',
   logout: 'auth',
   authenticate: 'auth',
-};
+});
 
 /** Verbs that carry no action of their own ("allow users to …", "has a title"). */
 export const EN_NON_ACTION = new Set([
@@ -386,7 +391,7 @@ export const ZH_VAGUE_NOUNS = new Set([
 ]);
 
 /** Chinese verb -> action; verbs not listed become custom actions. */
-export const ZH_VERB_ACTIONS: Record<string, string> = {
+export const ZH_VERB_ACTIONS: Record<string, string> = dictionary({
   添加: 'create',
   新增: 'create',
   创建: 'create',
@@ -424,7 +429,7 @@ export const ZH_VERB_ACTIONS: Record<string, string> = {
   登录: 'auth',
   注销: 'auth',
   登陆: 'auth',
-};
+});
 
 export const ZH_NON_ACTION = new Set([
   '是',
@@ -481,7 +486,7 @@ export const ZH_NON_ACTION = new Set([
 ]);
 
 /** Chinese words with an English identifier; others are spelled in pinyin. */
-export const ZH_EN_WORDS: Record<string, string> = {
+export const ZH_EN_WORDS: Record<string, string> = dictionary({
   图书: 'book',
   书: 'book',
   书籍: 'book',
@@ -588,7 +593,7 @@ export const ZH_EN_WORDS: Record<string, string> = {
   导出: 'export',
   导入: 'import',
   下载: 'download',
-};
+});
 
 const EN_TYPE_RULES: Array<[RegExp, FieldType]> = [
   [/\b(email|e-mail)( address)?$/, 'email'],
@@ -632,7 +637,7 @@ export function inferFieldType(label: string, enumValues?: string[]): FieldType 
 }
 
 /** Words of a type name in a statement like "price is a number" / "价格是数字". */
-export const TYPE_WORDS: Record<string, FieldType> = {
+export const TYPE_WORDS: Record<string, FieldType> = dictionary({
   number: 'number',
   decimal: 'number',
   float: 'number',
@@ -664,7 +669,7 @@ export const TYPE_WORDS: Record<string, FieldType> = {
   布尔值: 'boolean',
   文本: 'text',
   字符串: 'string',
-};
+});
 
 /** Technology hints: a pattern in the text -> the hint reported. */
 export const TECH_HINTS: Array<[RegExp, string]> = [

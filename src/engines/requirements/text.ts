@@ -68,7 +68,8 @@ export function prepare(raw: string): Prepared {
   const chunks: Chunk[] = [];
   for (const line of text.split(/\n+/)) {
     // Chinese sentence ends and semicolons end a chunk in either language.
-    for (const part of line.split(/(?<=[。！？；;!?])/u)) {
+    // Sentence ends cut chunks, so a mixed-script line is analysed sentence by sentence.
+    for (const part of line.split(/(?<=[。！？；;!?])|(?<=[.])\s+/u)) {
       const t = part.trim();
       if (!/[\p{L}\p{N}]/u.test(t)) continue;
       chunks.push({ text: t, lang: languageOf(t) });
