@@ -77,9 +77,9 @@ const EngineErrorCode = z.enum([
 
 type Failure = 'cancelled' | 'deadline' | 'timeout' | 'transport' | 'remote';
 
-function classify(err: unknown, caller: AbortSignal, deadline: AbortSignal): Failure {
+function classify(err: unknown, caller: AbortSignal, call: AbortSignal): Failure {
   if (caller.aborted) return 'cancelled';
-  if (deadline.aborted) return 'deadline';
+  if (call.aborted) return 'deadline';
   if (err instanceof InstanceDownError) return 'transport';
   if (err instanceof McpError) {
     if (err.code === McpErrorCode.RequestTimeout) return 'timeout';
@@ -88,6 +88,34 @@ function classify(err: unknown, caller: AbortSignal, deadline: AbortSignal): Fai
   }
   // Anything else (fetch failures, broken pipes, "Not connected") happened on the way, not in the engine.
   return 'transport';
+}
+
+/**
+ * In-flight calls by caller signal. One listener per caller signal however many calls share it
+ * (a run's signal may cover many parallel steps), so no listener piles up on it.
+ */
+const callsByCallerSignal = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function linkToCaller(caller: AbortSignal, call: AbortController): () => void {
+  let calls = callsByCallerSignal.get(caller);
+  if (calls === undefined) {
+    const linked = new Set<AbortController>();
+    calls = linked;
+    callsByCallerSignal.set(caller, linked);
+    caller.addEventListener(
+      'abort',
+      () => {
+        for (const c of linked) c.abort(caller.reason);
+        linked.clear();
+      },
+      { once: true },
+    );
+  }
+  calls.add(call);
+  const linked = calls;
+  return () => {
+    linked.delete(call);
+  };
 }
 
 function jsonBytes(value: unknown): number {
@@ -312,17 +340,17 @@ export class MCPCoordinator implements StepExecutor {
     if (ctx.signal.aborted) throw new CallCancelledError(target.tool, ctx.signal.reason);
     const spec = instances[0]!.spec;
     const callStart = Date.now();
-    // One controller per call: caller cancellation and the total cap, queueing included.
+    // A per-call signal: the SDK never removes its abort listeners, so the caller's (possibly
+    // long-lived) signal must not be handed to it. It also carries the total cap, queueing included.
     const callAbort = new AbortController();
-    const deadlineAbort = new AbortController();
-    const onCallerAbort = (): void => callAbort.abort(ctx.signal.reason);
-    ctx.signal.addEventListener('abort', onCallerAbort, { once: true });
-    const deadlineTimer = setTimeout(() => {
-      deadlineAbort.abort();
-      callAbort.abort(
-        new EngineTimeoutError(`${target.tool} exceeded its total timeout of ${spec.totalTimeoutMs} ms`),
-      );
-    }, spec.totalTimeoutMs);
+    const unlink = linkToCaller(ctx.signal, callAbort);
+    const deadlineTimer = setTimeout(
+      () =>
+        callAbort.abort(
+          new EngineTimeoutError(`${target.tool} exceeded its total timeout of ${spec.totalTimeoutMs} ms`),
+        ),
+      spec.totalTimeoutMs,
+    );
     const meta: Record<string, unknown> | undefined =
       target.idempotencyKey === undefined ? undefined : { [IDEMPOTENCY_META_KEY]: target.idempotencyKey };
     const params = { name: target.tool, arguments: target.args, ...(meta ? { _meta: meta } : {}) };
@@ -332,13 +360,9 @@ export class MCPCoordinator implements StepExecutor {
     let lastFailure: { kind: Failure; error: unknown } | undefined;
     try {
       for (let attempt = 1; attempt <= this.config.maxAttempts; attempt++) {
-        const { instance, ticket } = await this.acquire(
-          instances,
-          tried,
-          callAbort.signal,
-          target.tool,
-          ctx.signal,
-        );
+        const { instance, ticket } =
+          this.tryAcquire(instances, tried) ??
+          (await this.acquire(instances, tried, callAbort.signal, target.tool, ctx.signal));
         tried.add(instance.attemptKey);
         const startedAt = Date.now();
         const requestOptions: RequestOptions = {
@@ -349,27 +373,12 @@ export class MCPCoordinator implements StepExecutor {
           onprogress: (p) => onProgress?.({ progress: p.progress, total: p.total, message: p.message }),
         };
         const record = (outcome: CallOutcome, responseBytes: number, error: unknown): void =>
-          this.emit({
-            role: target.role,
-            tool: target.tool,
-            server: instance.spec.name,
-            instance: instance.id,
-            attempt,
-            idempotencyKey: target.idempotencyKey,
-            runId: target.runId,
-            stepKey: target.stepKey,
-            outcome,
-            startedAt: new Date(startedAt).toISOString(),
-            durationMs: Date.now() - startedAt,
-            requestBytes,
-            responseBytes,
-            error: error === undefined ? undefined : errorMessage(error),
-          });
+          this.emit(target, instance, attempt, outcome, startedAt, requestBytes, responseBytes, error);
         let result: CallToolResult;
         try {
           result = await instance.callTool(params, requestOptions);
         } catch (err) {
-          const kind = classify(err, ctx.signal, deadlineAbort.signal);
+          const kind = classify(err, ctx.signal, callAbort.signal);
           if (kind === 'cancelled') {
             instance.breaker.release(ticket);
             record('cancelled', 0, err);
@@ -402,20 +411,9 @@ export class MCPCoordinator implements StepExecutor {
         record(outcome.outcome, responseBytes, undefined);
         return outcome.value;
       }
-    } catch (err) {
-      if (err instanceof Error && callAbort.signal.aborted && !(err instanceof CallCancelledError)) {
-        if (ctx.signal.aborted) throw new CallCancelledError(target.tool, err);
-        if (deadlineAbort.signal.aborted && !(err instanceof EngineTimeoutError)) {
-          throw new EngineTimeoutError(
-            `${target.tool} exceeded its total timeout of ${spec.totalTimeoutMs} ms`,
-            err,
-          );
-        }
-      }
-      throw err;
     } finally {
       clearTimeout(deadlineTimer);
-      ctx.signal.removeEventListener('abort', onCallerAbort);
+      unlink();
     }
     const detail = lastFailure === undefined ? '' : `: ${errorMessage(lastFailure.error)}`;
     const message = `${target.tool} failed on ${this.config.maxAttempts} attempt(s)${detail}`;
@@ -429,7 +427,19 @@ export class MCPCoordinator implements StepExecutor {
     if (instance.health === 'healthy' && instance.breaker.state !== 'closed') instance.health = 'unhealthy';
   }
 
-  /** Waits until some instance can take the call: connected and its breaker letting calls through. */
+  /** An instance that can take the call now: connected and its breaker letting calls through. */
+  private tryAcquire(
+    instances: readonly ServerInstance[],
+    tried: ReadonlySet<string>,
+  ): { instance: ServerInstance; ticket: BreakerTicket } | undefined {
+    if (this.closed) return undefined;
+    const candidates = instances.filter((i) => i.connected && i.breaker.available());
+    const instance = pickLeastLoaded(candidates, tried, this.cursor++);
+    const ticket = instance?.breaker.acquire();
+    return instance !== undefined && ticket !== undefined ? { instance, ticket } : undefined;
+  }
+
+  /** Waits until some instance can take the call (restarted, or its breaker half-open). */
   private async acquire(
     instances: readonly ServerInstance[],
     tried: ReadonlySet<string>,
@@ -443,10 +453,8 @@ export class MCPCoordinator implements StepExecutor {
         if (callerSignal.aborted) throw new CallCancelledError(tool, callerSignal.reason);
         throw signal.reason instanceof Error ? signal.reason : new EngineTimeoutError(`${tool} timed out`);
       }
-      const candidates = instances.filter((i) => i.connected && i.breaker.available());
-      const instance = pickLeastLoaded(candidates, tried, this.cursor++);
-      const ticket = instance?.breaker.acquire();
-      if (instance !== undefined && ticket !== undefined) return { instance, ticket };
+      const acquired = this.tryAcquire(instances, tried);
+      if (acquired !== undefined) return acquired;
       const cooldowns = instances
         .filter((i) => i.connected && i.breaker.state === 'open')
         .map((i) => i.breaker.msUntilAvailable());
@@ -472,10 +480,45 @@ export class MCPCoordinator implements StepExecutor {
     for (const wake of [...this.waiters]) wake();
   }
 
-  private emit(record: EngineCallRecord): void {
-    this.metrics.record(record);
+  private emit(
+    target: AttemptTarget,
+    instance: ServerInstance,
+    attempt: number,
+    outcome: CallOutcome,
+    startedAt: number,
+    requestBytes: number,
+    responseBytes: number,
+    error: unknown,
+  ): void {
+    const durationMs = Date.now() - startedAt;
+    this.metrics.record(
+      target.role,
+      target.tool,
+      instance.id,
+      outcome,
+      durationMs,
+      requestBytes,
+      responseBytes,
+    );
+    const sink = this.options.onCall;
+    if (sink === undefined) return;
     try {
-      this.options.onCall?.(record);
+      sink({
+        role: target.role,
+        tool: target.tool,
+        server: instance.spec.name,
+        instance: instance.id,
+        attempt,
+        idempotencyKey: target.idempotencyKey,
+        runId: target.runId,
+        stepKey: target.stepKey,
+        outcome,
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs,
+        requestBytes,
+        responseBytes,
+        error: error === undefined ? undefined : errorMessage(error),
+      });
     } catch {
       // The sink's failure is the sink's business; the call's outcome stands.
     }

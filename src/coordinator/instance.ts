@@ -153,8 +153,12 @@ export class ServerInstance implements Balanceable {
     params: { name: string; arguments: Record<string, unknown>; _meta?: Record<string, unknown> },
     options: RequestOptions,
   ): Promise<CallToolResult> {
+    // The queue only needs the signal (to drop an aborted call) when the call will actually wait:
+    // p-queue races every signalled task against an abort promise, which costs more than the no-op call.
+    const willWait = this.queue.size > 0 || this.queue.pending >= this.spec.maxConcurrency;
     return this.queue.add(
       async () => {
+        options.signal?.throwIfAborted();
         const client = this.client;
         if (client === undefined || !this.connected) throw new InstanceDownError(this.id);
         this.running++;
@@ -164,7 +168,7 @@ export class ServerInstance implements Balanceable {
           this.running--;
         }
       },
-      { signal: options.signal, throwOnTimeout: true },
+      { signal: willWait ? options.signal : undefined, throwOnTimeout: true },
     );
   }
 

@@ -71,12 +71,42 @@ export class CoordinatorMetrics {
     });
   }
 
-  record(rec: EngineCallRecord): void {
-    const labels = { role: rec.role, tool: rec.tool, instance: rec.instance, outcome: rec.outcome };
-    this.duration.observe(labels, rec.durationMs / 1000);
-    this.calls.inc(labels);
-    const sizeLabels = { role: rec.role, tool: rec.tool, instance: rec.instance };
-    this.requestBytes.inc(sizeLabels, rec.requestBytes);
-    if (rec.responseBytes > 0) this.responseBytes.inc(sizeLabels, rec.responseBytes);
+  /** Label-bound children by `role|tool|instance|outcome`: label hashing is most of a prom-client update. */
+  private readonly children = new Map<
+    string,
+    {
+      duration: { observe(value: number): void };
+      calls: { inc(): void };
+      requestBytes: { inc(value: number): void };
+      responseBytes: { inc(value: number): void };
+    }
+  >();
+
+  record(
+    role: EngineCallRecord['role'],
+    tool: string,
+    instance: string,
+    outcome: CallOutcome,
+    durationMs: number,
+    requestBytes: number,
+    responseBytes: number,
+  ): void {
+    const key = `${role}|${tool}|${instance}|${outcome}`;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      const labels = { role, tool, instance, outcome };
+      const sizeLabels = { role, tool, instance };
+      child = {
+        duration: this.duration.labels(labels),
+        calls: this.calls.labels(labels),
+        requestBytes: this.requestBytes.labels(sizeLabels),
+        responseBytes: this.responseBytes.labels(sizeLabels),
+      };
+      this.children.set(key, child);
+    }
+    child.duration.observe(durationMs / 1000);
+    child.calls.inc();
+    child.requestBytes.inc(requestBytes);
+    if (responseBytes > 0) child.responseBytes.inc(responseBytes);
   }
 }
