@@ -1,0 +1,138 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { UserRole } from '../../contracts/models.js';
+import { now } from '../../store/store.js';
+import type { StoredUser, UserStore } from '../../store/users.js';
+import { ApiError } from '../errors.js';
+
+export interface AuthUser {
+  id: string;
+  username: string;
+  role: UserRole;
+  /** How the request proved who it is. */
+  via: 'jwt' | 'token';
+}
+
+const ISSUER = 'powerauto';
+const API_TOKEN_PREFIX = 'pat_';
+/** Cached identity lookups: a disabled user or a revoked token is refused within this long. */
+const CACHE_MS = 1_000;
+const TOUCH_EVERY_MS = 60_000;
+
+/** Reads the HS256 secret from `$POWERAUTO_HOME/api-secret`, creating it (0600) on first start. */
+export function loadOrCreateSecret(home: string): Uint8Array {
+  const path = join(home, 'api-secret');
+  if (!existsSync(path)) {
+    writeFileSync(path, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(path, 0o600);
+  return new TextEncoder().encode(readFileSync(path, 'utf8').trim());
+}
+
+export function hashApiToken(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Verifies bearer credentials: short-lived JWTs from login, or API tokens (`pat_…`) for scripts and CI. */
+export class Authenticator {
+  readonly #secret: Uint8Array;
+  readonly #users: UserStore;
+  readonly ttlSeconds: number;
+  readonly #userCache = new Map<string, { user: StoredUser | undefined; until: number }>();
+  readonly #tokenCache = new Map<string, { user: AuthUser | null; tokenId: string | null; until: number }>();
+  readonly #touched = new Map<string, number>();
+
+  constructor(secret: Uint8Array, users: UserStore, ttlSeconds: number) {
+    this.#secret = secret;
+    this.#users = users;
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  async issue(user: StoredUser): Promise<{ token: string; expiresAt: string }> {
+    const exp = Math.floor(Date.now() / 1000) + this.ttlSeconds;
+    const token = await new SignJWT({ name: user.username, role: user.role })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setSubject(user.id)
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(this.#secret);
+    return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  }
+
+  /** A new API token: the secret is returned once; only its hash is stored. */
+  static newApiToken(): { secret: string; hash: string } {
+    const secret = `${API_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    return { secret, hash: hashApiToken(secret) };
+  }
+
+  async authenticate(credential: string): Promise<AuthUser> {
+    if (credential.startsWith(API_TOKEN_PREFIX)) return this.#apiToken(credential);
+    let subject: string;
+    try {
+      const { payload } = await jwtVerify(credential, this.#secret, {
+        issuer: ISSUER,
+        algorithms: ['HS256'],
+      });
+      if (typeof payload.sub !== 'string') throw new ApiError('UNAUTHORIZED', 'the token names no user');
+      subject = payload.sub;
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      const expired = err instanceof joseErrors.JWTExpired;
+      throw new ApiError('UNAUTHORIZED', expired ? 'the session expired; log in again' : 'invalid token');
+    }
+    // Role and status come from the database, so a demotion or a disabled account takes effect now.
+    const user = await this.#user(subject);
+    if (user === undefined || user.disabledAt !== null)
+      throw new ApiError('UNAUTHORIZED', 'the account no longer exists or is disabled');
+    return { id: user.id, username: user.username, role: user.role, via: 'jwt' };
+  }
+
+  /** Drops cached identities after users or tokens change. */
+  forget(): void {
+    this.#userCache.clear();
+    this.#tokenCache.clear();
+  }
+
+  async #user(id: string): Promise<StoredUser | undefined> {
+    const cached = this.#userCache.get(id);
+    if (cached !== undefined && cached.until > Date.now()) return cached.user;
+    const user = await this.#users.getUser(id);
+    this.#userCache.set(id, { user, until: Date.now() + CACHE_MS });
+    return user;
+  }
+
+  async #apiToken(secret: string): Promise<AuthUser> {
+    const hash = hashApiToken(secret);
+    let entry = this.#tokenCache.get(hash);
+    if (entry === undefined || entry.until <= Date.now()) {
+      const found = await this.#users.findToken(hash);
+      const valid =
+        found !== undefined &&
+        found.user.disabledAt === null &&
+        (found.token.expiresAt === null || found.token.expiresAt > now());
+      entry = {
+        user: valid
+          ? { id: found.user.id, username: found.user.username, role: found.user.role, via: 'token' }
+          : null,
+        tokenId: found?.token.id ?? null,
+        until: Date.now() + CACHE_MS,
+      };
+      this.#tokenCache.set(hash, entry);
+    }
+    if (entry.user === null || entry.tokenId === null)
+      throw new ApiError('UNAUTHORIZED', 'invalid, expired or revoked API token');
+    this.#touch(entry.tokenId);
+    return entry.user;
+  }
+
+  /** Records "last used" at most once a minute per token: no write on every request. */
+  #touch(tokenId: string): void {
+    const last = this.#touched.get(tokenId) ?? 0;
+    if (Date.now() - last < TOUCH_EVERY_MS) return;
+    this.#touched.set(tokenId, Date.now());
+    void this.#users.touchToken(tokenId, now()).catch(() => {});
+  }
+}

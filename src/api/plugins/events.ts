@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { RequestValidationError } from '../errors.js';
+import { type ApiContext, guard } from '../route.js';
+import { EventMessage, EventsQuery } from '../schemas.js';
+
+/** A client this far behind is cut off (it reconnects with `since` and loses nothing). */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const PING_MS = 25_000;
+
+/**
+ * WebSocket `/api/v1/events?run=RUN&since=SEQ`: every event after SEQ from the store, then live ones,
+ * in order and without a gap (Orchestrator.watch). Each message is one RunEvent as JSON. Browsers
+ * cannot set headers on a WebSocket, so the token may also come as `?token=`.
+ */
+export async function eventsPlugin(app: FastifyInstance, ctx: ApiContext) {
+  ctx.routes.add({
+    method: 'GET',
+    url: '/api/v1/events',
+    summary: 'Live run events over WebSocket; reconnect with since=<last seq> to miss nothing',
+    tags: ['events'],
+    access: 'runs:read',
+    query: EventsQuery,
+    response: EventMessage,
+    status: 101,
+    kind: 'websocket',
+  });
+  app.get(
+    '/api/v1/events',
+    {
+      websocket: true,
+      onRequest: guard(ctx, 'runs:read', true),
+      // Validate and check the run before the upgrade, so errors are plain problem+json answers.
+      preHandler: async (req) => {
+        const parsed = EventsQuery.safeParse(req.query);
+        if (!parsed.success) throw new RequestValidationError('query', parsed.error);
+        await ctx.runtime.orchestrator.getRun(parsed.data.run);
+      },
+    },
+    async (socket, req) => {
+      const { run, since } = EventsQuery.parse(req.query);
+      let closed = false;
+      let unsubscribe: (() => void) | undefined;
+      const ping = setInterval(() => socket.ping(), PING_MS);
+      const stop = () => {
+        closed = true;
+        clearInterval(ping);
+        unsubscribe?.();
+      };
+      socket.on('close', stop);
+      socket.on('error', stop);
+      try {
+        const off = await ctx.runtime.orchestrator.watch(run, since, (event) => {
+          if (closed) return;
+          if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+            socket.close(1013, 'too far behind; reconnect with since');
+            return;
+          }
+          socket.send(JSON.stringify(event));
+        });
+        if (closed) off();
+        else unsubscribe = off;
+      } catch (err) {
+        req.log.warn({ run, err: err instanceof Error ? err.message : String(err) }, 'event stream failed');
+        socket.close(1011, 'event stream failed');
+        stop();
+      }
+    },
+  );
+}
