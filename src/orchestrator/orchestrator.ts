@@ -16,8 +16,7 @@ import {
   type TemplateName,
 } from '../contracts/models.js';
 import { newId, now, type Store, type TransactionBody, type WriteTx } from '../store/store.js';
-import { writeConfinedFile } from '../workspace/files.js';
-import { commitAll, initWorkspace, resetTo } from '../workspace/git.js';
+import { gitWorkspaceStore, type WorkspaceStore } from '../workspace/workspace.js';
 import { validateRequirement } from './requirement-input.js';
 import { artifactPath, Scheduler } from './scheduler.js';
 import { stepDefinition, templateSteps } from './templates.js';
@@ -30,6 +29,8 @@ export interface OrchestratorDeps {
   /** `$POWERAUTO_HOME`: project workspaces live under `workspaces/`. */
   home: string;
   bus?: EventBus;
+  /** Default: a git repository per project. */
+  workspace?: WorkspaceStore;
 }
 
 export interface StartRunRequest {
@@ -59,6 +60,7 @@ export class Orchestrator {
   readonly store: Store;
   readonly config: OrchestratorConfig;
   readonly #home: string;
+  readonly #workspace: WorkspaceStore;
   readonly #scheduler: Scheduler;
 
   constructor(deps: OrchestratorDeps) {
@@ -66,7 +68,9 @@ export class Orchestrator {
     this.config = deps.config;
     this.#home = deps.home;
     this.bus = deps.bus ?? new EventBus();
+    this.#workspace = deps.workspace ?? gitWorkspaceStore;
     this.#scheduler = new Scheduler({
+      workspace: this.#workspace,
       store: deps.store,
       executor: deps.executor,
       bus: this.bus,
@@ -87,7 +91,7 @@ export class Orchestrator {
       workspacePath: join(this.#home, 'workspaces', id),
       createdAt: now(),
     };
-    await initWorkspace(project.workspacePath);
+    await this.#workspace.init(project.workspacePath);
     await this.#commit(async (tx) => {
       await this.store.insertProject(tx, project);
       await this.store.insertAudit(tx, {
@@ -285,7 +289,7 @@ export class Orchestrator {
       throw new ConflictError(`stage ${toStep} has not finished, so there is nothing to roll back to`);
     }
     const project = await this.#project(run.projectId);
-    await resetTo(project.workspacePath, step.workspaceCommit);
+    await this.#workspace.reset(project.workspacePath, step.workspaceCommit);
     await this.#commit(async (tx, events) => {
       await this.#resetFrom(tx, events, run, toStep, { includeTarget: false });
       await this.store.appendEvent(tx, events, runId, 'run.rolled_back', {
@@ -447,8 +451,9 @@ export class Orchestrator {
 
   async #commitEdit(run: Run, stepKey: string, content: unknown, actor: string): Promise<string> {
     const { workspacePath } = await this.#project(run.projectId);
-    await writeConfinedFile(workspacePath, artifactPath(stepKey), `${JSON.stringify(content, null, 2)}\n`);
-    return commitAll(workspacePath, `${stepKey}: run ${run.id} edited by ${actor}`);
+    return this.#workspace.commit(workspacePath, `${stepKey}: run ${run.id} edited by ${actor}`, [
+      { path: artifactPath(stepKey), content: `${JSON.stringify(content, null, 2)}\n` },
+    ]);
   }
 
   /**

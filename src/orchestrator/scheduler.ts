@@ -5,14 +5,14 @@ import PQueue from 'p-queue';
 import type { EventBus } from '../bus/bus.js';
 import type { OrchestratorConfig } from '../config/orchestrator.js';
 import { ConflictError, errorMessage, NotFoundError, PowerAutoError } from '../contracts/errors.js';
+import type { RunEvent } from '../contracts/events.js';
 import { idempotencyKey, type StepExecutor } from '../contracts/executor.js';
 import type { Metrics, Run, Step } from '../contracts/models.js';
-import { newId, now, type Store, type TransactionBody } from '../store/store.js';
-import { writeConfinedFile } from '../workspace/files.js';
-import { commitAll } from '../workspace/git.js';
+import { newId, now, type Store, type TransactionBody, type WriteTx } from '../store/store.js';
+import type { WorkspaceStore } from '../workspace/workspace.js';
 import { describeFailures, evaluateQuality } from './quality.js';
 import { TERMINAL_STEP_STATES } from './state-machine.js';
-import { fixStep, type StepDefinition, stepDefinition } from './templates.js';
+import { fixStep, type StepDefinition, stepDefinition, templateSteps } from './templates.js';
 import { moveRun, moveStep } from './transitions.js';
 
 export interface SchedulerDeps {
@@ -20,6 +20,7 @@ export interface SchedulerDeps {
   executor: StepExecutor;
   bus: EventBus;
   config: OrchestratorConfig;
+  workspace: WorkspaceStore;
   workspaceOf(run: Run): Promise<string>;
 }
 
@@ -137,20 +138,20 @@ export class Scheduler {
       }
       if (changed) continue;
 
-      for (const step of steps) {
-        if (step.status !== 'pending') continue;
-        if (!step.dependsOn.every((d) => isDone(byKey.get(d)))) continue;
-        await this.#commit((tx, events) => moveStep(this.#deps.store, tx, events, step, 'ready'));
-        changed = true;
+      // One transaction for every promotion and gate this pass can decide.
+      const promotable = steps.filter(
+        (s) => s.status === 'pending' && s.dependsOn.every((d) => isDone(byKey.get(d))),
+      );
+      const gates = steps.filter(
+        (s) => s.kind === 'approval' && (s.status === 'ready' || promotable.includes(s)),
+      );
+      if (promotable.length > 0 || gates.length > 0) {
+        await this.#commit(async (tx, events) => {
+          for (const step of promotable) await moveStep(this.#deps.store, tx, events, step, 'ready');
+          for (const gate of gates) await this.#openGate(tx, events, run, gate, byKey);
+        });
+        continue;
       }
-
-      for (const step of steps) {
-        if (step.kind === 'approval' && step.status === 'ready') {
-          await this.#openGate(run, step, byKey);
-          changed = true;
-        }
-      }
-      if (changed) continue;
 
       let nextWake = Number.POSITIVE_INFINITY;
       for (const step of steps) {
@@ -268,12 +269,13 @@ export class Scheduler {
     workspace: string,
   ): Promise<Record<string, unknown>> {
     const steps = await this.#deps.store.getSteps(run.id);
-    const artifacts = new Map<string, Record<string, unknown>>();
-    for (const s of steps) {
-      if (s.artifactId === null) continue;
-      const artifact = await this.#deps.store.getArtifact(s.artifactId);
-      if (artifact !== undefined) artifacts.set(s.key, artifact.content as Record<string, unknown>);
-    }
+    const ids = steps.flatMap((s) => (s.artifactId === null ? [] : [s.artifactId]));
+    const byId = new Map((await this.#deps.store.getArtifacts(ids)).map((a) => [a.id, a.content]));
+    const artifacts = new Map(
+      steps.flatMap((s) =>
+        s.artifactId === null ? [] : [[s.key, byId.get(s.artifactId) as Record<string, unknown>]],
+      ),
+    );
     const input = def.input?.({
       requirement: run.requirement,
       workspace,
@@ -298,14 +300,13 @@ export class Scheduler {
     const quality =
       checks === undefined ? null : evaluateQuality(def.qualityGate ?? def.key, checks, metrics);
 
-    await writeConfinedFile(workspace, artifactPath(step.key), `${JSON.stringify(output, null, 2)}\n`);
-    const commit = await commitAll(
+    const commit = await this.#deps.workspace.commit(
       workspace,
       `${step.key}: run ${run.id} step ${step.key} attempt ${attempt}`,
+      [{ path: artifactPath(step.key), content: `${JSON.stringify(output, null, 2)}\n` }],
     );
 
-    const steps = await store.getSteps(run.id);
-    const reviewedByGate = steps.some((s) => this.#definition(run, s.key).reviews === step.key);
+    const reviewedByGate = templateSteps(run.template).some((s) => s.reviews === step.key);
     let to: 'succeeded' | 'failed' | 'waiting_approval' = 'succeeded';
     let error: string | null = null;
     if (quality !== null && !quality.passed) {
@@ -313,7 +314,7 @@ export class Scheduler {
       if (quality.escalate) {
         to = reviewedByGate ? 'succeeded' : 'waiting_approval';
       } else if (def.fixLoop !== undefined) {
-        const stop = await this.#fixLoopStop(run, steps, step, output);
+        const stop = await this.#fixLoopStop(run, await store.getSteps(run.id), step, output);
         to = stop === null ? 'failed' : 'waiting_approval';
         if (stop !== null) error = `${error}. ${stop}`;
       } else {
@@ -452,44 +453,46 @@ export class Scheduler {
     });
   }
 
-  async #openGate(run: Run, step: Step, byKey: Map<string, Step>): Promise<void> {
+  async #openGate(
+    tx: WriteTx,
+    events: RunEvent[],
+    run: Run,
+    step: Step,
+    byKey: Map<string, Step>,
+  ): Promise<void> {
     const { store, config } = this.#deps;
     const def = this.#definition(run, step.key);
     const gate = def.gate!;
     const policy = run.options.gatePolicies[gate] ?? config.gates[gate] ?? 'required';
     const reviewed = def.reviews === undefined ? undefined : byKey.get(def.reviews);
     const escalated = reviewed?.quality?.passed === false;
-    await this.#commit(async (tx, events) => {
-      await moveStep(store, tx, events, step, 'running', { attempt: step.attempt + 1, startedAt: now() });
-      if (policy === 'required' || escalated) {
-        const reason = escalated
-          ? `${reviewed?.error ?? 'quality gate failed'}; a person must confirm`
-          : null;
-        await moveStep(store, tx, events, step, 'waiting_approval', { error: reason });
-        return;
-      }
-      await store.insertApproval(tx, {
-        id: newId('apr'),
-        runId: run.id,
-        stepKey: step.key,
-        decision: 'approved',
-        actor: 'policy:auto',
-        comment: null,
-        createdAt: now(),
-      });
-      await store.insertAudit(tx, {
-        actor: 'policy:auto',
-        action: 'gate.approve',
-        target: `${run.id}/${step.key}`,
-        detail: { policy },
-      });
-      await store.appendEvent(tx, events, run.id, 'gate.decided', {
-        gate,
-        decision: 'approved',
-        actor: 'policy:auto',
-      });
-      await moveStep(store, tx, events, step, 'succeeded', { finishedAt: now() });
+    await moveStep(store, tx, events, step, 'running', { attempt: step.attempt + 1, startedAt: now() });
+    if (policy === 'required' || escalated) {
+      const reason = escalated ? `${reviewed?.error ?? 'quality gate failed'}; a person must confirm` : null;
+      await moveStep(store, tx, events, step, 'waiting_approval', { error: reason });
+      return;
+    }
+    await store.insertApproval(tx, {
+      id: newId('apr'),
+      runId: run.id,
+      stepKey: step.key,
+      decision: 'approved',
+      actor: 'policy:auto',
+      comment: null,
+      createdAt: now(),
     });
+    await store.insertAudit(tx, {
+      actor: 'policy:auto',
+      action: 'gate.approve',
+      target: `${run.id}/${step.key}`,
+      detail: { policy },
+    });
+    await store.appendEvent(tx, events, run.id, 'gate.decided', {
+      gate,
+      decision: 'approved',
+      actor: 'policy:auto',
+    });
+    await moveStep(store, tx, events, step, 'succeeded', { finishedAt: now() });
   }
 
   /** Decides the run's status from its steps once nothing more can move. */

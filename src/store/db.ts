@@ -27,11 +27,33 @@ export async function openSqliteDb(path: string): Promise<Db> {
     });
   }
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     plugins: [new CamelCasePlugin()],
   });
   await migrate(db);
   return db;
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement on every call; preparing was a third of the
+ * orchestrator's CPU time. Statements are reusable, and Kysely never iterates two at once here.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver);
+      return (sql: string) => {
+        let statement = cache.get(sql);
+        if (statement === undefined) {
+          statement = target.prepare(sql);
+          if (cache.size > 500) cache.clear();
+          cache.set(sql, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 export async function migrate(db: Db): Promise<void> {

@@ -291,6 +291,12 @@ export class Store {
     return row === undefined ? undefined : { ...row, content: JSON.parse(row.content) as unknown };
   }
 
+  async getArtifacts(ids: string[]): Promise<Artifact[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('artifacts').selectAll().where('id', 'in', ids).execute();
+    return rows.map((row) => ({ ...row, content: JSON.parse(row.content) as unknown }));
+  }
+
   async listArtifacts(runId: string): Promise<Artifact[]> {
     const rows = await this.db
       .selectFrom('artifacts')
