@@ -1,0 +1,182 @@
+import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
+
+const en = {
+  appName: 'PowerAutomation',
+  login: 'Log in',
+  logout: 'Log out',
+  username: 'User name',
+  password: 'Password',
+  projects: 'Projects',
+  admin: 'AdminBoard',
+  newProject: 'New project',
+  requirement: 'Requirement (English or 中文)',
+  template: 'Template',
+  gatePolicies: 'Gate policies',
+  required: 'required',
+  auto: 'auto',
+  start: 'Start run',
+  runs: 'Runs',
+  noRuns: 'No runs yet. Describe what you want built above.',
+  status: 'Status',
+  created: 'Created',
+  pipeline: 'Pipeline',
+  progress: 'Progress',
+  live: 'live',
+  offline: 'reconnecting…',
+  gate: 'Gate',
+  waitingAt: 'Waiting for your decision at',
+  approve: 'Approve',
+  reject: 'Reject with feedback',
+  feedback: 'Feedback: what should change?',
+  edit: 'Edit the artifact',
+  approveEdited: 'Approve the edited version',
+  comment: 'Comment (optional)',
+  cancelRun: 'Cancel run',
+  resume: 'Resume',
+  artifacts: 'Artifacts',
+  requirements: 'Requirements',
+  architecture: 'Architecture',
+  testPlan: 'Test plan',
+  code: 'Code',
+  tests: 'Test report',
+  release: 'Release',
+  deployments: 'Deployments',
+  userStories: 'User stories',
+  acceptance: 'Acceptance criteria',
+  openQuestions: 'Open questions',
+  entities: 'Entities',
+  components: 'Components',
+  operations: 'API operations',
+  decisions: 'Decisions (ADRs)',
+  diagrams: 'Diagrams',
+  files: 'Files',
+  diff: 'Diff between attempts',
+  traceability: 'Traceability',
+  coverage: 'Coverage',
+  notes: 'Release notes',
+  rollback: 'Roll back',
+  open: 'Open',
+  engines: 'Engines',
+  health: 'Health',
+  breaker: 'Breaker',
+  alerts: 'Alerts',
+  remediation: 'Remediation log',
+  requestRate: 'Request rate (req/s)',
+  errorRate: 'Error rate',
+  latency: 'Latency p95 (ms)',
+  orchestrator: 'Orchestrator',
+  noDeployments: 'No deployments yet.',
+  notAvailable: 'Not available yet',
+  error: 'Error',
+  language: 'Language',
+  duration: 'Duration',
+  attempt: 'attempt',
+  none: 'none',
+  version: 'Version',
+  loading: 'Loading…',
+} as const;
+
+export type MessageKey = keyof typeof en;
+
+const zh: Record<MessageKey, string> = {
+  appName: 'PowerAutomation',
+  login: '登录',
+  logout: '退出',
+  username: '用户名',
+  password: '密码',
+  projects: '项目',
+  admin: '管理面板',
+  newProject: '新建项目',
+  requirement: '需求（中文或 English）',
+  template: '模板',
+  gatePolicies: '关卡策略',
+  required: '需审批',
+  auto: '自动',
+  start: '开始运行',
+  runs: '运行',
+  noRuns: '还没有运行。请在上方描述要构建的内容。',
+  status: '状态',
+  created: '创建时间',
+  pipeline: '流水线',
+  progress: '进度',
+  live: '实时',
+  offline: '重新连接中…',
+  gate: '关卡',
+  waitingAt: '等待您的决定：',
+  approve: '批准',
+  reject: '驳回并反馈',
+  feedback: '反馈：需要修改什么？',
+  edit: '编辑产物',
+  approveEdited: '批准编辑后的版本',
+  comment: '备注（可选）',
+  cancelRun: '取消运行',
+  resume: '继续',
+  artifacts: '产物',
+  requirements: '需求',
+  architecture: '架构',
+  testPlan: '测试计划',
+  code: '代码',
+  tests: '测试报告',
+  release: '发布',
+  deployments: '部署',
+  userStories: '用户故事',
+  acceptance: '验收标准',
+  openQuestions: '待澄清问题',
+  entities: '实体',
+  components: '组件',
+  operations: 'API 操作',
+  decisions: '架构决策（ADR）',
+  diagrams: '图',
+  files: '文件',
+  diff: '尝试之间的差异',
+  traceability: '追溯矩阵',
+  coverage: '覆盖率',
+  notes: '发布说明',
+  rollback: '回滚',
+  open: '打开',
+  engines: '引擎',
+  health: '健康',
+  breaker: '熔断器',
+  alerts: '告警',
+  remediation: '修复记录',
+  requestRate: '请求速率（次/秒）',
+  errorRate: '错误率',
+  latency: 'p95 延迟（毫秒）',
+  orchestrator: '编排器',
+  noDeployments: '还没有部署。',
+  notAvailable: '尚不可用',
+  error: '错误',
+  language: '语言',
+  duration: '耗时',
+  attempt: '次尝试',
+  none: '无',
+  version: '版本',
+  loading: '加载中…',
+};
+
+export type Lang = 'en' | 'zh';
+const catalogs: Record<Lang, Record<MessageKey, string>> = { en, zh };
+
+interface I18n {
+  lang: Lang;
+  setLang(lang: Lang): void;
+  t(key: MessageKey): string;
+}
+
+const I18nContext = createContext<I18n>({ lang: 'en', setLang: () => {}, t: (k) => en[k] });
+
+export function I18nProvider({ children }: { children: ReactNode }) {
+  const [lang, setLang] = useState<Lang>(() =>
+    localStorage.getItem('powerauto.lang') === 'zh' ? 'zh' : 'en',
+  );
+  useEffect(() => {
+    localStorage.setItem('powerauto.lang', lang);
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  }, [lang]);
+  const value = useMemo<I18n>(() => ({ lang, setLang, t: (key) => catalogs[lang][key] }), [lang]);
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  return useContext(I18nContext);
+}
