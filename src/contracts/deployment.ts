@@ -1,28 +1,91 @@
 import { z } from 'zod';
 import { Metrics } from './models.js';
 
-// Draft: the deployment issue completes these shapes.
-
 export const Environment = z.enum(['staging', 'production']);
 export type Environment = z.infer<typeof Environment>;
 
-export const Release = z.object({
-  version: z.string(),
-  tag: z.string(),
+/** How the version was chosen from the changes since the previous tag. */
+export const VersionBump = z.enum(['initial', 'minor', 'patch', 'none']);
+export type VersionBump = z.infer<typeof VersionBump>;
+
+/** Files `release_prepare` wrote into the workspace, relative to it. */
+export const ReleaseFiles = z.object({
+  changelog: z.string(),
   notes: z.string(),
+  dockerfile: z.string(),
+  kubernetes: z.array(z.string()),
+  prometheus: z.string(),
+  manifest: z.string(),
+});
+export type ReleaseFiles = z.infer<typeof ReleaseFiles>;
+
+export const Release = z.object({
+  /** Site name: the service's package name, made safe for paths and Kubernetes names. */
+  project: z.string(),
+  version: z.string(),
+  previousVersion: z.string().nullable(),
+  bump: VersionBump,
+  tag: z.string(),
+  /** Commit the tag points at. */
+  commit: z.string(),
+  notes: z.string(),
+  requirementIds: z.array(z.string()),
+  /** Tarball of the built service, outside the workspace (engine data dir). */
   artifactPath: z.string(),
-  sha256: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  files: ReleaseFiles,
+  createdAt: z.string(),
   metrics: Metrics,
 });
 export type Release = z.infer<typeof Release>;
 
+export const DeploymentStatus = z.enum([
+  'running',
+  'stopped',
+  'failed',
+  'rolled_back',
+  /** Kubernetes without a context: manifests checked, nothing applied. */
+  'validated',
+  /** The plugin's runtime (Docker daemon, cluster) cannot be reached. */
+  'unavailable',
+]);
+export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
+
+/** One live smoke check against the deployment's stable URL. */
+export const SmokeCheck = z.object({
+  name: z.string(),
+  method: z.string(),
+  path: z.string(),
+  status: z.number().int(),
+  ok: z.boolean(),
+  durationMs: z.number(),
+  error: z.string().nullable(),
+});
+export type SmokeCheck = z.infer<typeof SmokeCheck>;
+
 export const Deployment = z.object({
+  /** Stable id of this deployment attempt (one per idempotency key). */
+  id: z.string(),
+  project: z.string(),
   environment: Environment,
+  /** Stable per environment across releases (local-process: the environment's proxy). */
   url: z.string(),
   version: z.string(),
-  status: z.enum(['running', 'stopped', 'failed', 'rolled_back']),
+  /** The release this one replaced (what a rollback returns to); null for the first. */
+  previousVersion: z.string().nullable(),
+  status: DeploymentStatus,
+  /** The service process (local-process); null where the plugin has none. */
   pid: z.number().int().nullable(),
   plugin: z.string(),
+  runId: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+  /** GET paths without parameters, from the workspace's openapi.yaml: smoke checks and probes. */
+  smokePaths: z.array(z.string()).default([]),
+  smoke: z.array(SmokeCheck).default([]),
+  /** Why the status is what it is (failure, rollback, "validated only", "unavailable: …"). */
+  reason: z.string().nullable().default(null),
+  logFile: z.string().nullable().default(null),
+  createdAt: z.string(),
   metrics: Metrics,
 });
 export type Deployment = z.infer<typeof Deployment>;

@@ -48,17 +48,34 @@ export const ReleasePrepareInput = z.object({
   requirements: RequirementsSpec,
   testReport: TestReport.optional(),
 });
-export const DeployInput = z.object({ workspace: Workspace, release: Release, environment: Environment });
+/** Site (service) name; optional where only one site has the environment. */
+const Project = z.string().min(1).optional();
+export const DeployInput = z.object({
+  workspace: Workspace,
+  release: Release,
+  environment: Environment,
+  /** Plugin name; defaults to the configured one (`local-process`). */
+  plugin: z.string().min(1).optional(),
+});
 export const DeployVerifyInput = z.object({ workspace: Workspace, deployment: Deployment });
-export const DeployRollbackInput = z.object({ environment: Environment, reason: z.string().optional() });
-export const DeployStopInput = z.object({ environment: Environment.optional() });
+export const DeployRollbackInput = z.object({
+  environment: Environment,
+  project: Project,
+  reason: z.string().optional(),
+});
+export const DeployStopInput = z.object({
+  environment: Environment.optional(),
+  project: Project,
+  /** Only deployments made by this run (from the idempotency key). */
+  runId: z.string().min(1).optional(),
+});
 export const MonitorStartInput = z.object({
   deployment: Deployment,
   requirements: RequirementsSpec.optional(),
   watchWindowMs: z.number().int().positive().optional(),
 });
-export const MonitorReportInput = z.object({ environment: Environment });
-export const MonitorStopInput = z.object({ environment: Environment });
+export const MonitorReportInput = z.object({ environment: Environment, project: Project });
+export const MonitorStopInput = z.object({ environment: Environment, project: Project });
 
 const StopResult = z.object({ stopped: z.boolean(), metrics: z.record(z.string(), z.number()) });
 

@@ -1,4 +1,5 @@
 import type { Brain } from '../brain.js';
+import { createDeploymentBrain } from './engine.js';
 
-/** The offline deployment engine comes in a later issue; until then every tool answers "not implemented". */
-export const offlineBrain: Brain = {};
+/** The deterministic deployment engine: releases, plugins (local-process by default), rollbacks. */
+export const offlineBrain: Brain = createDeploymentBrain();

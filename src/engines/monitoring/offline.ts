@@ -1,4 +1,5 @@
 import type { Brain } from '../brain.js';
+import { createMonitoringBrain } from './engine.js';
 
-/** The offline monitoring engine comes in a later issue; until then every tool answers "not implemented". */
-export const offlineBrain: Brain = {};
+/** The deterministic monitoring engine: health, Prometheus metrics, alerts, auto-rollback. */
+export const offlineBrain: Brain = createMonitoringBrain();

@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import {
+  type Deployment,
+  Deployment as DeploymentSchema,
+  Release as ReleaseSchema,
+} from '../../contracts/deployment.js';
+import type {
+  DeployInput,
+  DeployRollbackInput,
+  DeployStopInput,
+  DeployVerifyInput,
+  ReleasePrepareInput,
+} from '../../contracts/engines.js';
+import { errorMessage } from '../../contracts/errors.js';
+import type { Brain, EngineToolContext } from '../brain.js';
+import { VerifyFailedError } from './errors.js';
+import { engineHome } from './paths.js';
+import { PluginRegistry } from './plugins/registry.js';
+import type { PluginContext } from './plugins/types.js';
+import { prepareRelease } from './release/prepare.js';
+import { type DeploymentSettings, loadDeploymentSettings } from './settings.js';
+import { smokePathsFromWorkspace } from './smoke.js';
+import {
+  deploymentHistory,
+  knownEnvironments,
+  oncePerKey,
+  recordDeployment,
+  resolveProject,
+} from './state.js';
+
+export interface DeploymentEngineOptions {
+  /** Defaults to $POWERAUTO_HOME (read at each call). */
+  home?: string;
+  /** Defaults to the `deployment` section of the config file (read at each call). */
+  settings?: DeploymentSettings;
+}
+
+interface Env {
+  home: string;
+  settings: DeploymentSettings;
+  registry: PluginRegistry;
+}
+
+function runIdOf(key: string | undefined): string | null {
+  if (key === undefined) return null;
+  const runId = key.split(':')[0];
+  return runId === undefined || runId === '' ? null : runId;
+}
+
+function pluginContext(env: Env, ctx: EngineToolContext): PluginContext {
+  return {
+    home: env.home,
+    settings: env.settings,
+    signal: ctx.signal,
+    progress: (message) => ctx.progress(0, undefined, message).catch(() => undefined),
+  };
+}
+
+// Serializes deploys to one environment within this process (the supervisor serializes across).
+const envLocks = new Map<string, Promise<unknown>>();
+function withEnvLock<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = envLocks.get(key) ?? Promise.resolve();
+  const next = previous.then(task, task);
+  envLocks.set(
+    key,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+async function deploy(
+  env: Env,
+  input: z.infer<typeof DeployInput>,
+  ctx: EngineToolContext,
+): Promise<Deployment> {
+  const release = ReleaseSchema.parse(input.release);
+  const pluginName = input.plugin ?? env.settings.plugin;
+  const plugin = await env.registry.get(pluginName);
+  const smokePaths = await smokePathsFromWorkspace(input.workspace);
+  return withEnvLock(`${release.project}/${input.environment}`, async () => {
+    const base = {
+      id: randomUUID(),
+      project: release.project,
+      environment: input.environment,
+      version: release.version,
+      plugin: pluginName,
+      runId: runIdOf(ctx.idempotencyKey),
+      idempotencyKey: ctx.idempotencyKey ?? null,
+      smokePaths,
+      smoke: [],
+      createdAt: new Date().toISOString(),
+    };
+    try {
+      const result = await plugin.deploy(
+        {
+          release,
+          environment: input.environment,
+          workspace: input.workspace,
+          deployedBy: ctx.idempotencyKey ?? null,
+        },
+        pluginContext(env, ctx),
+      );
+      const deployment: Deployment = {
+        ...base,
+        url: result.url,
+        previousVersion: result.previousVersion,
+        status: result.status,
+        pid: result.pid,
+        reason: result.reason,
+        logFile: result.logFile,
+        metrics: { ...result.metrics, deployed: result.status === 'running' ? 1 : 0 },
+      };
+      await recordDeployment(env.home, deployment);
+      return deployment;
+    } catch (err) {
+      await recordDeployment(env.home, {
+        ...base,
+        url: '',
+        previousVersion: null,
+        status: 'failed',
+        pid: null,
+        reason: errorMessage(err),
+        logFile: null,
+        metrics: { deployed: 0 },
+      });
+      throw err;
+    }
+  });
+}
+
+async function verify(
+  env: Env,
+  input: z.infer<typeof DeployVerifyInput>,
+  ctx: EngineToolContext,
+): Promise<Deployment> {
+  const deployment = DeploymentSchema.parse(input.deployment);
+  const plugin = await env.registry.get(deployment.plugin);
+  const pctx = pluginContext(env, ctx);
+  const smokePaths =
+    deployment.smokePaths.length > 0 ? deployment.smokePaths : await smokePathsFromWorkspace(input.workspace);
+  await pctx.progress(`checking ${deployment.url}`);
+  const result = await plugin.verify(deployment, smokePaths, pctx);
+  const failed = result.checks.filter((c) => !c.ok);
+  const metrics = {
+    ...deployment.metrics,
+    healthStatus: result.healthStatus,
+    smokePassed: result.checks.length - failed.length,
+    smokeFailed: failed.length,
+    smokeTotal: result.checks.length,
+    smokeMs: result.checks.reduce((n, c) => n + c.durationMs, 0),
+  };
+  if (failed.length === 0) {
+    const verified: Deployment = { ...deployment, smoke: result.checks, metrics };
+    await recordDeployment(env.home, verified);
+    return verified;
+  }
+  const why = failed.map((c) => `${c.method} ${c.path}: ${c.error ?? c.status}`).join('; ');
+  const ref = { project: deployment.project, environment: deployment.environment };
+  let after: string;
+  try {
+    const status = await plugin.rollback(ref, `live checks failed: ${why}`, pctx);
+    after = `rolled back to ${status.version}`;
+  } catch (err) {
+    // No previous release: the failed one must not stay up.
+    await plugin.stop(ref, pctx).catch(() => undefined);
+    after = `stopped (${errorMessage(err)})`;
+  }
+  await recordDeployment(env.home, {
+    ...deployment,
+    status: 'rolled_back',
+    smoke: result.checks,
+    reason: `${why}; ${after}`,
+    metrics,
+  });
+  throw new VerifyFailedError(
+    `${deployment.environment} checks failed for ${deployment.version} at ${deployment.url}: ${why}; ${deployment.environment} ${after}`,
+    { metrics },
+  );
+}
+
+async function rollback(
+  env: Env,
+  input: z.infer<typeof DeployRollbackInput>,
+  ctx: EngineToolContext,
+): Promise<Deployment> {
+  const project = await resolveProject(env.home, input.environment, input.project);
+  const history = await deploymentHistory(env.home, project, input.environment);
+  const last = history.filter((d) => d.status === 'running' || d.status === 'validated').at(-1);
+  const pluginName = last?.plugin ?? env.settings.plugin;
+  const plugin = await env.registry.get(pluginName);
+  const began = performance.now();
+  const status = await plugin.rollback(
+    { project, environment: input.environment },
+    input.reason ?? 'requested',
+    pluginContext(env, ctx),
+  );
+  if (last !== undefined)
+    await recordDeployment(env.home, {
+      ...last,
+      status: 'rolled_back',
+      reason: input.reason ?? 'rolled back',
+    });
+  const back = history.filter((d) => d.version === status.version && d.status !== 'failed').at(-1);
+  const deployment: Deployment = {
+    id: randomUUID(),
+    project,
+    environment: input.environment,
+    url: status.url ?? '',
+    version: status.version ?? 'none',
+    previousVersion: null,
+    status: status.status,
+    pid: status.pid,
+    plugin: pluginName,
+    runId: runIdOf(ctx.idempotencyKey),
+    idempotencyKey: ctx.idempotencyKey ?? null,
+    smokePaths: back?.smokePaths ?? [],
+    smoke: [],
+    reason: `rolled back from ${last?.version ?? 'unknown'}: ${input.reason ?? 'requested'}`,
+    logFile: null,
+    createdAt: new Date().toISOString(),
+    metrics: { rollbackMs: Math.round(performance.now() - began) },
+  };
+  await recordDeployment(env.home, deployment);
+  return deployment;
+}
+
+export interface StopFilter {
+  runId?: string;
+  project?: string;
+  environment?: Deployment['environment'];
+}
+
+export interface StoppedEnvironment {
+  project: string;
+  environment: Deployment['environment'];
+  pids: number[];
+}
+
+/**
+ * Stops environments matching the filter: with a runId, those whose current deployment that run
+ * made. Each plugin stops its own (local-process: supervisor and releases, checked gone).
+ */
+export async function stopMatching(
+  env: Env,
+  filter: StopFilter,
+  ctx?: EngineToolContext,
+): Promise<StoppedEnvironment[]> {
+  const stopped: StoppedEnvironment[] = [];
+  const signal = ctx?.signal ?? new AbortController().signal;
+  const pctx: PluginContext = {
+    home: env.home,
+    settings: env.settings,
+    signal,
+    progress: async (m) => {
+      await ctx?.progress(0, undefined, m).catch(() => undefined);
+    },
+  };
+  for (const target of await knownEnvironments(env.home)) {
+    if (filter.project !== undefined && target.project !== filter.project) continue;
+    if (filter.environment !== undefined && target.environment !== filter.environment) continue;
+    const history = await deploymentHistory(env.home, target.project, target.environment);
+    const current = history.filter((d) => d.status !== 'failed').at(-1);
+    if (filter.runId !== undefined && current?.runId !== filter.runId) continue;
+    const pluginName = current?.plugin ?? 'local-process';
+    const plugin = await env.registry.get(pluginName);
+    const result = await plugin.stop(target, pctx);
+    if (current !== undefined && current.status === 'running') {
+      await recordDeployment(env.home, { ...current, status: 'stopped', pid: null, reason: 'stopped' });
+    }
+    stopped.push({ ...target, pids: result.pids });
+  }
+  return stopped;
+}
+
+async function resolveEnv(options: DeploymentEngineOptions): Promise<Env> {
+  const home = options.home ?? engineHome();
+  const settings = options.settings ?? (await loadDeploymentSettings());
+  return { home, settings, registry: new PluginRegistry(home, settings.plugins) };
+}
+
+/** The deployment engine's tools; state lives in files under `$POWERAUTO_HOME/deployments`. */
+export function createDeploymentBrain(options: DeploymentEngineOptions = {}): Brain {
+  return {
+    async release_prepare(input: z.infer<typeof ReleasePrepareInput>, ctx) {
+      const env = await resolveEnv(options);
+      return oncePerKey(env.home, 'release_prepare', ctx.idempotencyKey, ReleaseSchema, () =>
+        prepareRelease(input, ctx, env),
+      );
+    },
+    async deploy(input: z.infer<typeof DeployInput>, ctx) {
+      const env = await resolveEnv(options);
+      return oncePerKey(env.home, 'deploy', ctx.idempotencyKey, DeploymentSchema, () =>
+        deploy(env, input, ctx),
+      );
+    },
+    async deploy_verify(input: z.infer<typeof DeployVerifyInput>, ctx) {
+      const env = await resolveEnv(options);
+      return oncePerKey(env.home, 'deploy_verify', ctx.idempotencyKey, DeploymentSchema, () =>
+        verify(env, input, ctx),
+      );
+    },
+    async deploy_rollback(input: z.infer<typeof DeployRollbackInput>, ctx) {
+      const env = await resolveEnv(options);
+      return oncePerKey(env.home, 'deploy_rollback', ctx.idempotencyKey, DeploymentSchema, () =>
+        rollback(env, input, ctx),
+      );
+    },
+    async deploy_stop(input: z.infer<typeof DeployStopInput>, ctx) {
+      const env = await resolveEnv(options);
+      const stopped = await stopMatching(env, input, ctx);
+      const pids = stopped.flatMap((s) => s.pids);
+      return {
+        stopped: stopped.length > 0,
+        metrics: { environmentsStopped: stopped.length, processesStopped: pids.length },
+      };
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extract } from 'tar';
+import { z } from 'zod';
+import type { Deployment } from '../../../../contracts/deployment.js';
+import { DeployFailedError } from '../../errors.js';
+import { envDir } from '../../paths.js';
+import { runSmokeChecks } from '../../smoke.js';
+import type {
+  DeploymentPlugin,
+  DeployRequest,
+  EnvironmentRef,
+  PluginContext,
+  PluginDeployResult,
+  PluginStatus,
+  VerifyResult,
+} from '../types.js';
+import { ensureSupervisor, findSupervisor, stopEnvironment } from './client.js';
+import type { EnvState } from './protocol.js';
+
+const PackageJson = z.object({
+  scripts: z.record(z.string(), z.string()).default({}),
+  dependencies: z.record(z.string(), z.string()).default({}),
+});
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Unpacks the artifact once per digest, after checking the digest matches the release. */
+async function unpack(artifactPath: string, sha256: string, dir: string): Promise<void> {
+  if (await stat(join(dir, 'package.json')).catch(() => null)) return;
+  const actual = await sha256File(artifactPath);
+  if (actual !== sha256) {
+    throw new DeployFailedError(`artifact ${artifactPath} has digest ${actual}, the release says ${sha256}`);
+  }
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  await extract({ file: artifactPath, cwd: tmp, strict: true });
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+}
+
+/**
+ * `npm start` without npm in between when the script is a plain `node FILE …` (signals then reach
+ * the service itself); otherwise the script through sh, in its own process group all the same.
+ */
+export function startCommand(start: string | undefined): string[] {
+  const script = (start ?? 'node server.js').trim();
+  const words = script.split(/\s+/);
+  if (words[0] === 'node' && words.every((w) => /^[\w@%+=:,./-]+$/.test(w))) {
+    return [process.execPath, ...words.slice(1)];
+  }
+  return ['/bin/sh', '-c', script];
+}
+
+function statusOf(state: EnvState, url: string): PluginStatus {
+  const active = state.active === null ? undefined : state.releases.find((r) => r.version === state.active);
+  return {
+    project: state.project,
+    environment: state.environment,
+    url,
+    version: state.active,
+    previousVersion: state.previous,
+    pid: active?.pid ?? null,
+    status: active !== undefined && active.pid !== null ? 'running' : 'stopped',
+    detail: state.events.at(-1)?.detail ?? '',
+  };
+}
+
+export const localProcessPlugin: DeploymentPlugin = {
+  name: 'local-process',
+
+  async deploy(request: DeployRequest, ctx: PluginContext): Promise<PluginDeployResult> {
+    const { release, environment } = request;
+    const settings = ctx.settings.environments[environment];
+    const dir = join(
+      envDir(ctx.home, release.project, environment),
+      'releases',
+      `${release.version}-${release.sha256.slice(0, 12)}`,
+    );
+    await ctx.progress(`unpacking ${release.version}`);
+    await unpack(release.artifactPath, release.sha256, dir);
+    const pkg = PackageJson.parse(JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')));
+    if (Object.keys(pkg.dependencies).length > 0) {
+      // Runtime dependencies come from the workspace's install (the artifact carries only the build).
+      await symlink(join(request.workspace, 'node_modules'), join(dir, 'node_modules')).catch(
+        () => undefined,
+      );
+    }
+    const supervisor = await ensureSupervisor(ctx.home, release.project, environment, settings);
+    await ctx.progress(`starting ${release.version} beside the running release`);
+    const began = performance.now();
+    const result = await supervisor.call('POST', '/deploy', {
+      version: release.version,
+      dir,
+      command: startCommand(pkg.scripts.start),
+      env: {
+        PATH: `${join(dir, 'node_modules', '.bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'info',
+        POWERAUTO_ENVIRONMENT: environment,
+        POWERAUTO_RELEASE: release.version,
+      },
+      deployedBy: request.deployedBy,
+    });
+    const switchMs = performance.now() - began;
+    const status = statusOf(result.state, supervisor.url);
+    const rec = result.state.releases.find((r) => r.version === release.version);
+    if (!result.ok) {
+      throw new DeployFailedError(
+        `${result.reason ?? 'deploy failed'}; ${environment} keeps ${result.state.active ?? 'no release'}`,
+      );
+    }
+    return {
+      url: supervisor.url,
+      status: 'running',
+      pid: rec?.pid ?? null,
+      previousVersion: status.previousVersion,
+      reason: null,
+      logFile: rec?.logFile ?? null,
+      metrics: { deployMs: Math.round(switchMs), port: result.state.proxyPort, restarts: rec?.restarts ?? 0 },
+    };
+  },
+
+  async verify(deployment: Deployment, smokePaths: string[], ctx: PluginContext): Promise<VerifyResult> {
+    const settings = ctx.settings.environments[deployment.environment];
+    return runSmokeChecks(deployment.url, smokePaths, {
+      healthPath: settings.healthPath,
+      timeoutMs: ctx.settings.verify.requestTimeoutMs,
+    });
+  },
+
+  async rollback(target: EnvironmentRef, reason: string, ctx: PluginContext): Promise<PluginStatus> {
+    const supervisor = await findSupervisor(ctx.home, target.project, target.environment);
+    if (supervisor === null) {
+      throw new DeployFailedError(
+        `nothing runs in ${target.project}/${target.environment}: no rollback possible`,
+      );
+    }
+    const result = await supervisor.call('POST', '/rollback', { reason });
+    if (!result.ok) throw new DeployFailedError(result.reason ?? 'rollback failed');
+    return statusOf(result.state, supervisor.url);
+  },
+
+  async stop(target: EnvironmentRef, ctx: PluginContext): Promise<{ stopped: boolean; pids: number[] }> {
+    const pids = await stopEnvironment(envDir(ctx.home, target.project, target.environment));
+    return { stopped: pids.length > 0, pids };
+  },
+
+  async status(target: EnvironmentRef, ctx: PluginContext): Promise<PluginStatus | null> {
+    const supervisor = await findSupervisor(ctx.home, target.project, target.environment);
+    if (supervisor === null) return null;
+    const result = await supervisor.status();
+    return statusOf(result.state, supervisor.url);
+  },
+};
