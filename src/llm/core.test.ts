@@ -107,3 +107,39 @@ describe('config and factory', () => {
     expect(() => createLlm(cfg, { env: {} })!.forEngine('coding')).toThrow(/ANTHROPIC_API_KEY/);
   });
 });
+
+describe('LlmClient budgets', () => {
+  it('refuses a call once the run budget is spent, and records usage per call', async () => {
+    const { UsageMeter } = await import('./accounting.js');
+    const { LlmClient } = await import('./client.js');
+    const { BudgetExceededError } = await import('./errors.js');
+    let calls = 0;
+    const provider = {
+      name: 'p',
+      type: 'ollama' as const,
+      model: 'm',
+      constrainedDecoding: false,
+      complete: async () => {
+        calls++;
+        return {
+          text: 'x',
+          toolCalls: [],
+          usage: { inputTokens: 8, outputTokens: 4 },
+          stopReason: 'stop' as const,
+          model: 'm',
+        };
+      },
+      stream: async function* () {},
+    };
+    const meter = new UsageMeter({ perRun: { tokens: 20 } });
+    const client = new LlmClient(provider, { meter });
+    const account = { run: 'r', step: 's' };
+    await client.complete({ messages: [{ role: 'user', content: 'a' }] }, { account });
+    await client.complete({ messages: [{ role: 'user', content: 'b' }] }, { account });
+    await expect(
+      client.complete({ messages: [{ role: 'user', content: 'c' }] }, { account }),
+    ).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(calls).toBe(2);
+    expect(meter.forRun('r')).toMatchObject({ calls: 2, totalTokens: 24, unpricedCalls: 2 });
+  });
+});
