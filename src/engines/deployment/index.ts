@@ -7,6 +7,7 @@ import {
   stopMatching,
 } from './engine.js';
 import { findSupervisor } from './plugins/local-process/client.js';
+import { versionOf } from './plugins/local-process/index.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { loadDeploymentSettings } from './settings.js';
 import { deploymentHistory, knownEnvironments } from './state.js';
@@ -42,7 +43,7 @@ export async function listDeployments(home: string): Promise<DeploymentListing[]
     const live = active !== undefined && active.pid !== null;
     rows.push({
       ...current,
-      version: active?.version ?? current.version,
+      version: versionOf(active?.version ?? null) ?? current.version,
       pid: live ? (active?.pid ?? null) : null,
       status: live ? 'running' : current.status === 'running' ? 'stopped' : current.status,
       live,

@@ -9,6 +9,7 @@ import type { Brain, EngineToolContext } from '../brain.js';
 import { PluginUnavailableError } from '../deployment/errors.js';
 import { engineHome, envDir } from '../deployment/paths.js';
 import { findSupervisor } from '../deployment/plugins/local-process/client.js';
+import { versionOf } from '../deployment/plugins/local-process/index.js';
 import { deploymentHistory, resolveProject } from '../deployment/state.js';
 import { buildReport } from './report.js';
 import { type AlertRule, loadMonitoringSettings, type MonitoringSettings } from './settings.js';
@@ -155,7 +156,7 @@ async function monitorStart(
     project: deployment.project,
     environment: deployment.environment,
     url: deployment.url,
-    version: state?.active ?? deployment.version,
+    version: versionOf(state?.active ?? null) ?? deployment.version,
     watching: supervisor !== null,
     since: started,
     until: Date.now(),
@@ -178,7 +179,7 @@ async function monitorReport(
     project,
     environment: input.environment,
     url: supervisor?.url ?? latest?.url ?? '',
-    version: state?.active ?? latest?.version ?? null,
+    version: versionOf(state?.active ?? null) ?? latest?.version ?? null,
     watching: state?.monitoring ?? false,
     since,
     until: Date.now(),

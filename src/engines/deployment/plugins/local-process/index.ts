@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { extract } from 'tar';
 import { z } from 'zod';
 import type { Deployment } from '../../../../contracts/deployment.js';
@@ -50,13 +50,28 @@ async function unpack(artifactPath: string, sha256: string, dir: string): Promis
  * `npm start` without npm in between when the script is a plain `node FILE …` (signals then reach
  * the service itself); otherwise the script through sh, in its own process group all the same.
  */
-export function startCommand(start: string | undefined): string[] {
+export function startCommand(start: string | undefined, dir: string): string[] {
   const script = (start ?? 'node server.js').trim();
   const words = script.split(/\s+/);
   if (words[0] === 'node' && words.every((w) => /^[\w@%+=:,./-]+$/.test(w))) {
-    return [process.execPath, ...words.slice(1)];
+    // The entry file by absolute path: `ps` then shows which release a process belongs to.
+    const [entry, ...rest] = words.slice(1);
+    const file = entry !== undefined && !entry.startsWith('-') && !isAbsolute(entry) ? join(dir, entry) : entry;
+    return [process.execPath, ...(file === undefined ? [] : [file]), ...rest];
   }
   return ['/bin/sh', '-c', script];
+}
+
+/**
+ * The supervisor knows a release as `VERSION+DIGEST12` (semver build metadata): two workspaces of
+ * one service can both make a 1.0.0, and they must not be taken for the same release.
+ */
+export function releaseKey(version: string, sha256: string): string {
+  return `${version}+${sha256.slice(0, 12)}`;
+}
+
+export function versionOf(key: string | null): string | null {
+  return key === null ? null : (key.split('+')[0] ?? key);
 }
 
 function statusOf(state: EnvState, url: string): PluginStatus {
@@ -65,8 +80,8 @@ function statusOf(state: EnvState, url: string): PluginStatus {
     project: state.project,
     environment: state.environment,
     url,
-    version: state.active,
-    previousVersion: state.previous,
+    version: versionOf(state.active),
+    previousVersion: versionOf(state.previous),
     pid: active?.pid ?? null,
     status: active !== undefined && active.pid !== null ? 'running' : 'stopped',
     detail: state.events.at(-1)?.detail ?? '',
@@ -96,10 +111,11 @@ export const localProcessPlugin: DeploymentPlugin = {
     const supervisor = await ensureSupervisor(ctx.home, release.project, environment, settings);
     await ctx.progress(`starting ${release.version} beside the running release`);
     const began = performance.now();
+    const key = releaseKey(release.version, release.sha256);
     const result = await supervisor.call('POST', '/deploy', {
-      version: release.version,
+      version: key,
       dir,
-      command: startCommand(pkg.scripts.start),
+      command: startCommand(pkg.scripts.start, dir),
       env: {
         PATH: `${join(dir, 'node_modules', '.bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
         NODE_ENV: 'production',
@@ -111,10 +127,10 @@ export const localProcessPlugin: DeploymentPlugin = {
     });
     const switchMs = performance.now() - began;
     const status = statusOf(result.state, supervisor.url);
-    const rec = result.state.releases.find((r) => r.version === release.version);
+    const rec = result.state.releases.find((r) => r.version === key);
     if (!result.ok) {
       throw new DeployFailedError(
-        `${result.reason ?? 'deploy failed'}; ${environment} keeps ${result.state.active ?? 'no release'}`,
+        `${result.reason ?? 'deploy failed'}; ${environment} keeps ${versionOf(result.state.active) ?? 'no release'}`,
       );
     }
     return {
