@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { BadInputError, errorMessage } from '../contracts/errors.js';
 import { Role } from '../contracts/models.js';
+import { McpHttpSessions, sendJsonRpcError } from '../mcp/streamable-http.js';
 import { loadEngineServer } from './embedded.js';
 
 export const RunEngineOptions = z.object({
@@ -49,59 +47,19 @@ export async function runEngine(
   return serveHttp(role, opts, serverFactory);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text.length === 0 ? undefined : JSON.parse(text);
-}
-
-function sendJsonRpcError(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
-}
-
 async function serveHttp(
   role: Role,
   opts: z.output<typeof RunEngineOptions>,
   serverFactory: EngineServerFactory,
 ): Promise<RunningEngine> {
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
-
+  const sessions = new McpHttpSessions(serverFactory);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/mcp') {
       res.writeHead(404).end();
       return;
     }
-    const sessionId = req.headers['mcp-session-id'];
-    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-    if (existing !== undefined) {
-      const body = req.method === 'POST' ? await readJson(req) : undefined;
-      await existing.transport.handleRequest(req, res, body);
-      return;
-    }
-    if (req.method !== 'POST') {
-      sendJsonRpcError(res, 400, 'no valid session id');
-      return;
-    }
-    const body = await readJson(req);
-    if (sessionId !== undefined || !isInitializeRequest(body)) {
-      sendJsonRpcError(res, sessionId === undefined ? 400 : 404, 'no valid session id');
-      return;
-    }
-    const server = await serverFactory();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server });
-      },
-    });
-    transport.onclose = () => {
-      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
-    };
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    await sessions.handle(req, res);
   };
 
   const httpServer: Server = createServer((req, res) => {
@@ -123,9 +81,7 @@ async function serveHttp(
     transport: 'http',
     url: `http://${opts.host}:${port}/mcp`,
     async close() {
-      const open = [...sessions.values()];
-      sessions.clear();
-      await Promise.allSettled(open.map((s) => s.server.close()));
+      await sessions.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
