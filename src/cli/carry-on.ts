@@ -16,7 +16,7 @@ export interface CarryOnOptions {
 export async function carryOn(runtime: Runtime, runId: string, options: CarryOnOptions): Promise<Run> {
   const { orchestrator } = runtime;
   const view = new ProgressView(process.stderr, (await orchestrator.getRunView(runId)).steps);
-  const last = (await runtime.store.eventsSince(runId, 0)).at(-1)?.seq ?? 0;
+  const last = await orchestrator.lastEventSeq(runId);
   const unsubscribe = await orchestrator.watch(runId, last, (event) => view.onEvent(event));
   try {
     for (;;) {

@@ -329,6 +329,16 @@ export class Orchestrator {
     return run;
   }
 
+  listRuns(filter: Parameters<Store['listRuns']>[0] = {}): Promise<Run[]> {
+    return this.store.listRuns(filter);
+  }
+
+  /** The run's latest event sequence number: watch from here to see only what happens next. */
+  async lastEventSeq(runId: string): Promise<number> {
+    await this.getRun(runId);
+    return this.store.lastEventSeq(runId);
+  }
+
   async getRunView(runId: string): Promise<RunView> {
     const run = await this.getRun(runId);
     const [project, steps, attempts, approvals] = await Promise.all([

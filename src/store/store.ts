@@ -333,6 +333,15 @@ export class Store {
     return event;
   }
 
+  async lastEventSeq(runId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('runs')
+      .select('eventSeq')
+      .where('id', '=', runId)
+      .executeTakeFirst();
+    return row?.eventSeq ?? 0;
+  }
+
   async eventsSince(runId: string, since: number, limit = 10_000): Promise<RunEvent[]> {
     const rows = await this.db
       .selectFrom('events')

@@ -80,7 +80,7 @@ export function registerDecisions(program: Command): void {
             await runtime.orchestrator.resume(runId, cliActor());
             return continueRun(runtime, runId, { continue: true, ...flags });
           }
-          const runs = await runtime.store.listRuns({ statuses: ['running', 'created'] });
+          const runs = await runtime.orchestrator.listRuns({ statuses: ['running', 'created'] });
           if (runs.length === 0) process.stderr.write('no unfinished runs\n');
           let code: number = EXIT.ok;
           for (const run of runs)

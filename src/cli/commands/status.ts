@@ -17,7 +17,7 @@ export function registerStatus(program: Command): void {
             const status = await printSummary(runtime, runId, flags.json === true);
             return exitCodeForStatus(status);
           }
-          const runs = await runtime.store.listRuns({ limit: 20 });
+          const runs = await runtime.orchestrator.listRuns({ limit: 20 });
           if (flags.json) {
             process.stdout.write(
               `${JSON.stringify(runs.map(({ requirement: _r, options: _o, ...run }) => run))}\n`,

@@ -1,0 +1,104 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * DESIGN.md section 3: dependencies point one way,
+ * `cli | api | mcp -> orchestrator -> coordinator -> (MCP) -> engines`. Imports are read with the
+ * TypeScript compiler's own pre-processor.
+ */
+const SRC = resolve(import.meta.dirname, '../src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'testing' && dir.endsWith('llm') ? [] : sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+interface Edge {
+  from: string;
+  to: string;
+}
+
+const files = sourceFiles(SRC);
+const edges: Edge[] = [];
+const packages: Edge[] = [];
+for (const file of files) {
+  const from = relative(SRC, file);
+  for (const imported of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
+    const spec = imported.fileName;
+    if (spec.startsWith('.'))
+      edges.push({ from, to: relative(SRC, resolve(dirname(file), spec)).replace(/\.js$/, '.ts') });
+    else packages.push({ from, to: spec });
+  }
+}
+
+/** The layer of a file: its top folder under src (engines are one layer). */
+const layer = (path: string) => path.split('/')[0]!;
+
+function violations(rule: (edge: Edge) => boolean): string[] {
+  return edges.filter(rule).map((e) => `${e.from} -> ${e.to}`);
+}
+
+describe('import graph', () => {
+  it('reads a real graph', () => {
+    expect(files.length).toBeGreaterThan(50);
+    expect(edges.some((e) => e.from === 'orchestrator/runtime.ts' && layer(e.to) === 'coordinator')).toBe(
+      true,
+    );
+  });
+
+  it('contracts import nothing else of the product', () => {
+    expect(violations((e) => layer(e.from) === 'contracts' && layer(e.to) !== 'contracts')).toEqual([]);
+  });
+
+  it('only the orchestrator and the API touch the store', () => {
+    const allowed = new Set(['orchestrator', 'api', 'store']);
+    expect(violations((e) => layer(e.to) === 'store' && !allowed.has(layer(e.from)))).toEqual([]);
+  });
+
+  it('engines never reach the store, the orchestrator, the coordinator or the front ends', () => {
+    const forbidden = new Set(['store', 'orchestrator', 'coordinator', 'api', 'cli', 'bus']);
+    expect(violations((e) => layer(e.from) === 'engines' && forbidden.has(layer(e.to)))).toEqual([]);
+    // The MCP plumbing they may share is the session module, which imports only the SDK.
+    expect(
+      violations(
+        (e) => layer(e.from) === 'engines' && layer(e.to) === 'mcp' && e.to !== 'mcp/streamable-http.ts',
+      ),
+    ).toEqual([]);
+  });
+
+  it('the orchestrator never imports an engine or a front end; the coordinator only loads embedded engines', () => {
+    expect(
+      violations(
+        (e) => layer(e.from) === 'orchestrator' && ['engines', 'api', 'cli', 'mcp'].includes(layer(e.to)),
+      ),
+    ).toEqual([]);
+    expect(
+      violations(
+        (e) => layer(e.from) === 'coordinator' && layer(e.to) === 'engines' && e.to !== 'engines/embedded.ts',
+      ),
+    ).toEqual([]);
+    expect(
+      violations(
+        (e) =>
+          layer(e.from) === 'coordinator' &&
+          ['orchestrator', 'store', 'api', 'cli', 'mcp'].includes(layer(e.to)),
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps MCP SDK imports in the coordinator, the MCP server and the engine servers', () => {
+    const sdkUsers = packages.filter((p) => p.to.startsWith('@modelcontextprotocol/sdk')).map((p) => p.from);
+    const outside = sdkUsers.filter(
+      (f) =>
+        !['coordinator', 'mcp'].includes(layer(f)) &&
+        !/^engines\/[^/]+\.ts$/.test(f) &&
+        !/^engines\/[^/]+\/server\.ts$/.test(f),
+    );
+    expect(outside).toEqual([]);
+  });
+});
