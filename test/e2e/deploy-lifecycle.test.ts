@@ -5,11 +5,15 @@ import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { Deployment, Release } from '../../src/contracts/deployment.js';
-import { createDeploymentBrain, listDeployments, stopDeployments } from '../../src/engines/deployment/index.js';
+import {
+  createDeploymentBrain,
+  listDeployments,
+  stopDeployments,
+} from '../../src/engines/deployment/index.js';
+import { envDir } from '../../src/engines/deployment/paths.js';
 import { validateManifestFiles } from '../../src/engines/deployment/plugins/kubernetes.js';
 import { sha256File } from '../../src/engines/deployment/plugins/local-process/index.js';
 import { EnvState } from '../../src/engines/deployment/plugins/local-process/protocol.js';
-import { envDir } from '../../src/engines/deployment/paths.js';
 import { DeploymentSettings } from '../../src/engines/deployment/settings.js';
 import { failed, startLoad } from '../fixtures/services/load.js';
 import { pidRunning, processesMentioning } from '../fixtures/services/processes.js';
@@ -42,7 +46,9 @@ afterAll(async () => {
 });
 
 async function envState(environment: 'staging' | 'production') {
-  return EnvState.parse(JSON.parse(await readFile(join(envDir(home, 'fixture-items', environment), 'state.json'), 'utf8')));
+  return EnvState.parse(
+    JSON.parse(await readFile(join(envDir(home, 'fixture-items', environment), 'state.json'), 'utf8')),
+  );
 }
 
 describe('deployment engine lifecycle (real processes, loopback)', () => {
@@ -50,7 +56,9 @@ describe('deployment engine lifecycle (real processes, loopback)', () => {
   let v2: Release;
 
   it('release_prepare: semver from the history, tag, notes, CHANGELOG, artifact digest, Dockerfile, manifests', async () => {
-    v1 = Release.parse(await call('release_prepare', { workspace, requirements: fixtureSpec(2) }, 'run1:release:1'));
+    v1 = Release.parse(
+      await call('release_prepare', { workspace, requirements: fixtureSpec(2) }, 'run1:release:1'),
+    );
     expect(v1.version).toBe('1.0.0');
     expect(v1.bump).toBe('initial');
     expect(v1.sha256).toBe(await sha256File(v1.artifactPath));
@@ -62,12 +70,18 @@ describe('deployment engine lifecycle (real processes, loopback)', () => {
     expect(changelog).toContain('REQ-002');
     expect(await readFile(join(workspace, v1.files.dockerfile), 'utf8')).toContain(`${v1.project}-1.0.0.tgz`);
     const checks = await validateManifestFiles(workspace, v1.files.kubernetes);
-    expect(checks.map((c) => c.kind).sort()).toEqual(['apps/v1/Deployment', 'autoscaling/v2/HorizontalPodAutoscaler', 'v1/Service']);
+    expect(checks.map((c) => c.kind).sort()).toEqual([
+      'apps/v1/Deployment',
+      'autoscaling/v2/HorizontalPodAutoscaler',
+      'v1/Service',
+    ]);
     expect(checks.every((c) => c.valid)).toBe(true);
     const deploymentYaml = await readFile(join(workspace, 'deploy/kubernetes/deployment.yaml'), 'utf8');
     expect(deploymentYaml).toContain('livenessProbe');
     expect(deploymentYaml).toContain('readinessProbe');
-    const prom = parseYaml(await readFile(join(workspace, v1.files.prometheus), 'utf8')) as { scrape_configs: unknown[] };
+    const prom = parseYaml(await readFile(join(workspace, v1.files.prometheus), 'utf8')) as {
+      scrape_configs: unknown[];
+    };
     expect(prom.scrape_configs.length).toBeGreaterThan(0);
     // The tarball holds the service, not VCS or release files.
     const listing = execFileSync('tar', ['-tzf', v1.artifactPath], { encoding: 'utf8' }).split('\n');
@@ -75,24 +89,34 @@ describe('deployment engine lifecycle (real processes, loopback)', () => {
     expect(listing.some((f) => f.startsWith('.git/') || f.startsWith('deploy/'))).toBe(false);
 
     // Same key: the same release, no second tag.
-    const again = Release.parse(await call('release_prepare', { workspace, requirements: fixtureSpec(2) }, 'run1:release:1'));
+    const again = Release.parse(
+      await call('release_prepare', { workspace, requirements: fixtureSpec(2) }, 'run1:release:1'),
+    );
     expect(again).toEqual(v1);
 
     // A fix commit makes a patch; a new requirement a minor.
     await changeWorkspace(workspace, 'fix-1: run run2 step fix-1 attempt 1', null);
-    v2 = Release.parse(await call('release_prepare', { workspace, requirements: fixtureSpec(2) }, 'run2:release:1'));
+    v2 = Release.parse(
+      await call('release_prepare', { workspace, requirements: fixtureSpec(2) }, 'run2:release:1'),
+    );
     expect([v2.version, v2.bump]).toEqual(['1.0.1', 'patch']);
     expect(v2.sha256).not.toBe(v1.sha256);
     await writeFile(join(workspace, 'extra.txt'), 'more\n');
     await changeWorkspace(workspace, 'chore: tidy', null);
-    const v3 = Release.parse(await call('release_prepare', { workspace, requirements: fixtureSpec(3) }, 'run3:release:1'));
+    const v3 = Release.parse(
+      await call('release_prepare', { workspace, requirements: fixtureSpec(3) }, 'run3:release:1'),
+    );
     expect([v3.version, v3.bump]).toEqual(['1.1.0', 'minor']);
     expect(v3.notes).toContain('REQ-003 (new)');
   });
 
   it('deploy is idempotent per key; deploy_verify checks the live URL', async () => {
-    const first = Deployment.parse(await call('deploy', { workspace, release: v1, environment: 'staging' }, 'run1:deploy_staging:1'));
-    const second = Deployment.parse(await call('deploy', { workspace, release: v1, environment: 'staging' }, 'run1:deploy_staging:1'));
+    const first = Deployment.parse(
+      await call('deploy', { workspace, release: v1, environment: 'staging' }, 'run1:deploy_staging:1'),
+    );
+    const second = Deployment.parse(
+      await call('deploy', { workspace, release: v1, environment: 'staging' }, 'run1:deploy_staging:1'),
+    );
     expect(second.id).toBe(first.id);
     expect(second.pid).toBe(first.pid);
     const state = await envState('staging');
@@ -102,7 +126,9 @@ describe('deployment engine lifecycle (real processes, loopback)', () => {
     expect(services).toHaveLength(1);
     expect(services[0]).toContain(String(first.pid));
 
-    const verified = Deployment.parse(await call('deploy_verify', { workspace, deployment: first }, 'run1:verify_staging:1'));
+    const verified = Deployment.parse(
+      await call('deploy_verify', { workspace, deployment: first }, 'run1:verify_staging:1'),
+    );
     expect(verified.metrics.healthStatus).toBe(200);
     expect(verified.metrics.smokeFailed).toBe(0);
     expect(verified.metrics.smokePassed).toBe(2);
@@ -110,14 +136,20 @@ describe('deployment engine lifecycle (real processes, loopback)', () => {
   });
 
   it('blue/green: a switch and a rollback under steady load drop no request; the URL stays the same', async () => {
-    const prod1 = Deployment.parse(await call('deploy', { workspace, release: v1, environment: 'production' }, 'run1:deploy_production:1'));
+    const prod1 = Deployment.parse(
+      await call('deploy', { workspace, release: v1, environment: 'production' }, 'run1:deploy_production:1'),
+    );
     const load = startLoad(`${prod1.url}/items`, { concurrency: 4, maxMs: 20_000 });
     await new Promise((r) => setTimeout(r, 400));
-    const prod2 = Deployment.parse(await call('deploy', { workspace, release: v2, environment: 'production' }, 'run2:deploy_production:1'));
+    const prod2 = Deployment.parse(
+      await call('deploy', { workspace, release: v2, environment: 'production' }, 'run2:deploy_production:1'),
+    );
     expect(prod2.url).toBe(prod1.url);
     expect(prod2.previousVersion).toBe('1.0.0');
     await new Promise((r) => setTimeout(r, 400));
-    const back = Deployment.parse(await call('deploy_rollback', { environment: 'production', reason: 'test' }, 'op:rollback:1'));
+    const back = Deployment.parse(
+      await call('deploy_rollback', { environment: 'production', reason: 'test' }, 'op:rollback:1'),
+    );
     expect(back.version).toBe('1.0.0');
     expect(back.url).toBe(prod1.url);
     await new Promise((r) => setTimeout(r, 400));
@@ -139,7 +171,15 @@ describe('deployment engine lifecycle (real processes, loopback)', () => {
     const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'loader.mjs');
     const out = execFileSync(
       process.execPath,
-      ['--import', tsx, join(process.cwd(), 'test/fixtures/services/deploy-once.mts'), home, workspace, releaseFile, 'staging'],
+      [
+        '--import',
+        tsx,
+        join(process.cwd(), 'test/fixtures/services/deploy-once.mts'),
+        home,
+        workspace,
+        releaseFile,
+        'staging',
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     const deployed = Deployment.parse(JSON.parse(out.trim().split('\n').at(-1) ?? '{}'));

@@ -5,7 +5,10 @@ export interface RecordedContext extends EngineToolContext {
 }
 
 /** An engine tool context as the MCP server builds one, recording progress messages. */
-export function engineContext(idempotencyKey?: string, signal = new AbortController().signal): RecordedContext {
+export function engineContext(
+  idempotencyKey?: string,
+  signal = new AbortController().signal,
+): RecordedContext {
   const messages: string[] = [];
   return {
     idempotencyKey,

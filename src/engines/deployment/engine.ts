@@ -5,14 +5,14 @@ import {
   Deployment as DeploymentSchema,
   Release as ReleaseSchema,
 } from '../../contracts/deployment.js';
-import type {
+import {
   DeployInput,
   DeployRollbackInput,
   DeployStopInput,
   DeployVerifyInput,
   ReleasePrepareInput,
 } from '../../contracts/engines.js';
-import { errorMessage } from '../../contracts/errors.js';
+import { BadInputError, errorMessage } from '../../contracts/errors.js';
 import type { Brain, EngineToolContext } from '../brain.js';
 import { VerifyFailedError } from './errors.js';
 import { engineHome } from './paths.js';
@@ -279,34 +279,47 @@ async function resolveEnv(options: DeploymentEngineOptions): Promise<Env> {
   return { home, settings, registry: new PluginRegistry(home, settings.plugins) };
 }
 
+export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new BadInputError(`input ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+}
+
 /** The deployment engine's tools; state lives in files under `$POWERAUTO_HOME/deployments`. */
 export function createDeploymentBrain(options: DeploymentEngineOptions = {}): Brain {
   return {
-    async release_prepare(input: z.infer<typeof ReleasePrepareInput>, ctx) {
+    async release_prepare(raw: unknown, ctx) {
+      // In-process callers skip the MCP server's validation: check here too.
+      const input = parseInput(ReleasePrepareInput, raw);
       const env = await resolveEnv(options);
       return oncePerKey(env.home, 'release_prepare', ctx.idempotencyKey, ReleaseSchema, () =>
         prepareRelease(input, ctx, env),
       );
     },
-    async deploy(input: z.infer<typeof DeployInput>, ctx) {
+    async deploy(raw: unknown, ctx) {
+      const input = parseInput(DeployInput, raw);
       const env = await resolveEnv(options);
       return oncePerKey(env.home, 'deploy', ctx.idempotencyKey, DeploymentSchema, () =>
         deploy(env, input, ctx),
       );
     },
-    async deploy_verify(input: z.infer<typeof DeployVerifyInput>, ctx) {
+    async deploy_verify(raw: unknown, ctx) {
+      const input = parseInput(DeployVerifyInput, raw);
       const env = await resolveEnv(options);
       return oncePerKey(env.home, 'deploy_verify', ctx.idempotencyKey, DeploymentSchema, () =>
         verify(env, input, ctx),
       );
     },
-    async deploy_rollback(input: z.infer<typeof DeployRollbackInput>, ctx) {
+    async deploy_rollback(raw: unknown, ctx) {
+      const input = parseInput(DeployRollbackInput, raw);
       const env = await resolveEnv(options);
       return oncePerKey(env.home, 'deploy_rollback', ctx.idempotencyKey, DeploymentSchema, () =>
         rollback(env, input, ctx),
       );
     },
-    async deploy_stop(input: z.infer<typeof DeployStopInput>, ctx) {
+    async deploy_stop(raw: unknown, ctx) {
+      const input = parseInput(DeployStopInput, raw);
       const env = await resolveEnv(options);
       const stopped = await stopMatching(env, input, ctx);
       const pids = stopped.flatMap((s) => s.pids);

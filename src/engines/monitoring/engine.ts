@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { type Deployment, Deployment as DeploymentSchema } from '../../contracts/deployment.js';
-import type { MonitorReportInput, MonitorStartInput, MonitorStopInput } from '../../contracts/engines.js';
+import { MonitorReportInput, MonitorStartInput, MonitorStopInput } from '../../contracts/engines.js';
 import type { MonitoringReport } from '../../contracts/monitoring.js';
 import type { RequirementsSpec } from '../../contracts/requirements.js';
 import type { Brain, EngineToolContext } from '../brain.js';
+import { parseInput } from '../deployment/engine.js';
 import { PluginUnavailableError } from '../deployment/errors.js';
 import { engineHome, envDir } from '../deployment/paths.js';
 import { findSupervisor } from '../deployment/plugins/local-process/client.js';
@@ -200,14 +201,14 @@ export function createMonitoringBrain(options: MonitoringEngineOptions = {}): Br
   const home = () => options.home ?? engineHome();
   const settings = async () => options.settings ?? (await loadMonitoringSettings());
   return {
-    async monitor_start(input: z.infer<typeof MonitorStartInput>, ctx) {
-      return monitorStart(home(), await settings(), input, ctx);
+    async monitor_start(raw: unknown, ctx) {
+      return monitorStart(home(), await settings(), parseInput(MonitorStartInput, raw), ctx);
     },
-    async monitor_report(input: z.infer<typeof MonitorReportInput>) {
-      return monitorReport(home(), input);
+    async monitor_report(raw: unknown) {
+      return monitorReport(home(), parseInput(MonitorReportInput, raw));
     },
-    async monitor_stop(input: z.infer<typeof MonitorStopInput>) {
-      return monitorStop(home(), input);
+    async monitor_stop(raw: unknown) {
+      return monitorStop(home(), parseInput(MonitorStopInput, raw));
     },
   };
 }

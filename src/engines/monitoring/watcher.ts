@@ -235,7 +235,8 @@ export class Watcher {
 
   async tick(): Promise<void> {
     const now = Date.now();
-    const intervalSec = Math.max(0.001, (now - this.#lastTick) / 1000);
+    const intervalStart = this.#lastTick;
+    const intervalSec = Math.max(0.001, (now - intervalStart) / 1000);
     this.#lastTick = now;
     const settings = this.#o.settings;
     const health = await this.#get('/health');
@@ -284,7 +285,8 @@ export class Watcher {
     if (this.#samples.length > settings.sampleRetention)
       this.#samples.splice(0, this.#samples.length - settings.sampleRetention);
 
-    if (summary.errors > 0 || health !== 200) this.#breachStartedAt ??= now;
+    // The first error happened somewhere in this interval: its start bounds "time since first error".
+    if (summary.errors > 0 || health !== 200) this.#breachStartedAt ??= intervalStart;
     else if (!this.#alerts.some((a) => a.state === 'firing' && this.#isRollbackRule(a.rule)))
       this.#breachStartedAt = null;
 

@@ -331,8 +331,9 @@ export class EnvironmentSupervisor {
       if (last === 200) return { ok: true };
       await sleep(100);
     }
+    const exitedBeforeDeadline = exitedEarly;
     await this.#stopProcess(rec);
-    const why = exitedEarly
+    const why = exitedBeforeDeadline
       ? `the process exited before its health check passed (see ${rec.logFile})`
       : `GET ${this.#settings.healthPath} answered ${last === 0 ? 'nothing' : last} for ${this.#settings.healthTimeoutMs} ms`;
     return { ok: false, reason: `release ${rec.version} failed its health check: ${why}` };

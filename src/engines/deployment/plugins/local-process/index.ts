@@ -56,7 +56,8 @@ export function startCommand(start: string | undefined, dir: string): string[] {
   if (words[0] === 'node' && words.every((w) => /^[\w@%+=:,./-]+$/.test(w))) {
     // The entry file by absolute path: `ps` then shows which release a process belongs to.
     const [entry, ...rest] = words.slice(1);
-    const file = entry !== undefined && !entry.startsWith('-') && !isAbsolute(entry) ? join(dir, entry) : entry;
+    const file =
+      entry !== undefined && !entry.startsWith('-') && !isAbsolute(entry) ? join(dir, entry) : entry;
     return [process.execPath, ...(file === undefined ? [] : [file]), ...rest];
   }
   return ['/bin/sh', '-c', script];
