@@ -223,6 +223,11 @@ export class EnvironmentSupervisor {
       }
       this.#event('healthy', rec.version, `healthy on port ${rec.port}`, Date.now() - began);
     } else {
+      // A warm standby being promoted again must still be healthy.
+      const status = await httpStatus(`http://127.0.0.1:${rec.port}${this.#settings.healthPath}`, 2_000);
+      if (status !== 200) {
+        return this.#result(false, `release ${rec.version} (standby) answered ${status} to its health check`);
+      }
       rec.deployedAt = new Date().toISOString();
       rec.deployedBy = req.deployedBy;
     }
