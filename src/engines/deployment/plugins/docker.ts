@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import type { Deployment } from '../../../contracts/deployment.js';
 import { PluginUnavailableError } from '../errors.js';
 import { lastLine, run } from '../exec.js';
@@ -48,11 +49,17 @@ export const dockerPlugin: DeploymentPlugin = {
     const docker = ctx.settings.docker.command;
     const { release, environment } = request;
     const image = `${release.project}:${release.version}`;
-    const build = await run(docker, ['build', '-t', image, '-f', release.files.dockerfile, '.'], {
-      cwd: request.workspace,
-      timeoutMs: ctx.settings.buildTimeoutMs,
-      signal: ctx.signal,
-    });
+    // The Dockerfile ADDs the artifact: the build context is the folder holding it.
+    const dockerfilePath = join(request.workspace, release.files.dockerfile);
+    const build = await run(
+      docker,
+      ['build', '-t', image, '-f', dockerfilePath, dirname(release.artifactPath)],
+      {
+        cwd: request.workspace,
+        timeoutMs: ctx.settings.buildTimeoutMs,
+        signal: ctx.signal,
+      },
+    );
     if (build.code !== 0) throw new PluginUnavailableError(`docker build failed: ${lastLine(build.stderr)}`);
     const name = containerName({ project: release.project, environment });
     const previous = await run(docker, ['inspect', '--format', '{{.Config.Image}}', name]);
