@@ -240,6 +240,17 @@ export async function operationsPlugin(app: FastifyInstance, ctx: ApiContext) {
         );
         return fromReport(live, 'live');
       } catch (err) {
+        if ((await tables(ctx)).has('monitoring_samples')) {
+          const rows = await sql<
+            Record<string, unknown>
+          >`select * from monitoring_samples where run_id = ${params.runId} and environment = ${params.environment} order by at desc limit 720`.execute(
+            ctx.runtime.store.db,
+          );
+          if (rows.rows.length > 0) {
+            const series = rows.rows.reverse();
+            return { ...fromReport({ series }, 'artifact'), source: 'table' as const };
+          }
+        }
         const monitoring =
           params.environment === 'production'
             ? artifacts.filter((a) => a.stepKey === 'monitoring').at(-1)
