@@ -1,6 +1,7 @@
 import type { Endpoint } from '../../contracts/architecture.js';
 import type { Entity, EntityField, Requirement, RequirementsSpec } from '../../contracts/requirements.js';
-import { kebabPlural, pascalName } from '../requirements/naming.js';
+import { CRUD_ACTIONS, EN_VERB_ACTIONS, ZH_VERB_ACTIONS } from '../requirements/lexicon.js';
+import { camelName, kebabPlural, pascalName } from '../requirements/naming.js';
 
 /**
  * OpenAPI 3.1 from a RequirementsSpec: one operation per (entity, action) a functional requirement
@@ -86,6 +87,23 @@ function json(description: string, schema: Schema): Schema {
   return { description, content: { 'application/json': { schema } } };
 }
 
+const CRUD: ReadonlySet<string> = new Set(CRUD_ACTIONS);
+
+/**
+ * The operation an action asks for. The requirements engine already writes `create`, `borrow`…;
+ * a hand-written or LLM spec may say `add`, `register` or `借阅`, so verbs are normalised here, once,
+ * for every engine that derives operations (architecture, test plan, the coding engine's prototype).
+ * Custom verbs become ASCII camelCase (`借阅` -> `borrow`); null when nothing usable is left.
+ */
+export function operationAction(action: string): string | null {
+  const a = action.trim();
+  if (CRUD.has(a)) return a;
+  const known = EN_VERB_ACTIONS[a.toLowerCase()] ?? ZH_VERB_ACTIONS[a];
+  if (known !== undefined) return known;
+  const name = /^[a-z][A-Za-z0-9]*$/.test(a) ? a : camelName(a);
+  return /^[a-z][A-Za-z0-9]*$/.test(name) ? name : null;
+}
+
 export interface OpenApiResult {
   doc: Record<string, unknown>;
   endpoints: Endpoint[];
@@ -113,9 +131,11 @@ export function buildOpenApi(spec: RequirementsSpec, secured: boolean): OpenApiR
   for (const r of spec.requirements) {
     if (r.kind !== 'functional' || r.entity === null || r.action === null || r.priority === 'wont') continue;
     const e = entities.get(r.entity);
-    if (e === undefined) continue;
-    const key = `${e.name}:${r.action === 'search' ? 'list' : r.action}`;
-    const g = groups.get(key) ?? { entity: e, action: r.action === 'search' ? 'list' : r.action, reqs: [] };
+    const verb = operationAction(r.action);
+    if (e === undefined || verb === null) continue;
+    const action = verb === 'search' ? 'list' : verb;
+    const key = `${e.name}:${action}`;
+    const g = groups.get(key) ?? { entity: e, action, reqs: [] };
     g.reqs.push(r);
     groups.set(key, g);
   }
@@ -201,7 +221,7 @@ export function buildOpenApi(spec: RequirementsSpec, secured: boolean): OpenApiR
         );
         break;
       case 'list': {
-        const search = g.reqs.some((r) => r.action === 'search');
+        const search = g.reqs.some((r) => r.action !== null && operationAction(r.action) === 'search');
         add(
           base,
           'get',
@@ -269,7 +289,10 @@ export function buildOpenApi(spec: RequirementsSpec, secured: boolean): OpenApiR
           ...new Set(g.reqs.map((r) => (r.actor === null ? undefined : pascalName(r.actor)))),
         ].filter((n): n is string => n !== undefined && entities.has(n));
         const guarded = rules.filter(
-          (r) => r.rule!.action === action && (r.rule!.entity === E || r.rule!.entity === null),
+          (r) =>
+            r.rule!.action !== null &&
+            operationAction(r.rule!.action) === action &&
+            (r.rule!.entity === E || r.rule!.entity === null),
         );
         for (const r of guarded) if (!g.reqs.includes(r)) g.reqs.push(r);
         const bodyName = `${Action}${E}Request`;

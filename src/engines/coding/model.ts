@@ -1,5 +1,6 @@
 import type { ArchitectureSpec, TestPlan } from '../../contracts/architecture.js';
 import type { FieldType, RequirementsSpec } from '../../contracts/requirements.js';
+import { buildOpenApi, operationAction } from '../architecture/openapi.js';
 import { camel, IdentifierScope, kebab, pascal, plural, singular, words } from './identifiers.js';
 
 /**
@@ -18,6 +19,19 @@ export interface FieldModel {
   ref: string | null;
 }
 
+/**
+ * What an implicit action record (`BookBorrow`) records: a custom action (`POST /books/{id}/borrow`)
+ * on a target entity, by whoever the request body names (`memberId`).
+ */
+export interface ActionRecord {
+  /** The target entity's key (`book`). */
+  target: string;
+  /** The action, camelCase (`borrow`). */
+  verb: string;
+  /** The record's field holding the target's id (`bookId`), filled from the path. */
+  targetField: string;
+}
+
 export interface EntityModel {
   key: string;
   typeName: string;
@@ -25,6 +39,8 @@ export interface EntityModel {
   file: string;
   label: string;
   fields: FieldModel[];
+  /** Set for the `<Entity><Action>` records the generator adds for custom actions. */
+  action: ActionRecord | null;
 }
 
 export type OperationKind =
@@ -35,6 +51,8 @@ export type OperationKind =
   | 'delete'
   | 'listChildren'
   | 'createChild'
+  /** A custom action (`POST /books/{id}/borrow`): checks the target, stores an action record. */
+  | 'action'
   | 'unsupported';
 
 export interface OperationModel {
@@ -45,16 +63,33 @@ export interface OperationModel {
   entity: string | null;
   /** For nested routes (`/members/{id}/loans`): the child's field that holds the parent id. */
   parentField: string | null;
+  /** For `action` operations: the key of the record entity it stores (`bookBorrow`). */
+  record: string | null;
   requirementIds: string[];
 }
 
+/** At most `max` records of `entity` (a linking entity or an action record) per value of `perField` (409). */
 export interface LimitRule {
+  kind: 'limit';
   requirementId: string;
   text: string;
   entity: string;
   perField: string;
   max: number;
 }
+
+/** A numeric field kept at or above (`min`) / at or below (`max`) `value` (422). */
+export interface ValueRule {
+  kind: 'value';
+  requirementId: string;
+  text: string;
+  entity: string;
+  field: string;
+  bound: 'min' | 'max';
+  value: number;
+}
+
+export type RuleModel = LimitRule | ValueRule;
 
 export interface RequirementModel {
   id: string;
@@ -75,7 +110,7 @@ export interface ServiceModel {
   title: string;
   entities: EntityModel[];
   operations: OperationModel[];
-  rules: LimitRule[];
+  rules: RuleModel[];
   requirements: RequirementModel[];
   testCases: TestCaseModel[];
   /** What the generator could not turn into code, said plainly. */
@@ -132,6 +167,7 @@ export function buildModel(
       file: kebab(key),
       label: entity.label || entity.name,
       fields: [],
+      action: null,
     };
   });
   const byNorm = new Map<string, EntityModel>();
@@ -172,8 +208,12 @@ export function buildModel(
   }
   breakReferenceCycles(entities, notes);
 
-  const operations = architecture ? operationsFromOpenApi(architecture, entities, findEntity, notes) : [];
+  // Without an architecture (prototype) the operations come from the same derivation the architecture
+  // engine uses, so both templates serve the same API.
+  const api = architecture ?? derivedApi(spec);
+  const operations = operationsFromOpenApi(api, entities, entityScope, findEntity, notes);
   if (operations.length === 0) operations.push(...defaultOperations(entities, spec));
+  linkActionActors(entities, operations, findEntity);
   linkTrace(operations, architecture);
 
   const requirements: RequirementModel[] = spec.requirements.map((req) => ({
@@ -188,20 +228,26 @@ export function buildModel(
     const model = requirements[i]!;
     if (model.operations.length > 0 || req.kind !== 'functional' || !req.entity) continue;
     const entity = findEntity(req.entity);
+    const verb = req.action ? operationAction(req.action) : null;
+    const record = entities.find((e) => e.action?.target === entity?.key && e.action?.verb === verb);
     const kind = actionKind(req.action ?? req.text);
-    const op = operations.find((o) => o.entity === entity?.key && o.kind === kind);
+    const op = record
+      ? operations.find((o) => o.record === record.key)
+      : operations.find((o) => o.entity === entity?.key && o.kind === kind);
     if (op) {
       op.requirementIds.push(req.id);
       model.operations.push(op.operationId);
     }
   }
 
-  const rules: LimitRule[] = [];
+  const rules: RuleModel[] = [];
   for (const req of spec.requirements) {
     if (req.kind !== 'business_rule') continue;
     const rule =
-      structuredLimitRule(req.id, req.text, req.rule, entities, findEntity) ??
-      parseLimitRule(req.id, `${req.text} ${req.source}`, entities, req.entity);
+      structuredRule(req.id, req.text, req.rule, entities, findEntity) ??
+      (req.rule?.type === 'max_count' || req.rule === undefined
+        ? parseLimitRule(req.id, `${req.text} ${req.source}`, entities, req.entity)
+        : null);
     if (rule) rules.push(rule);
     else notes.push(`${req.id}: business rule not understood by the offline generator: "${req.text}"`);
   }
@@ -255,9 +301,16 @@ function schemaRefs(node: unknown, out: string[] = [], depth = 0): string[] {
   return out;
 }
 
+/** The API the architecture engine would design for this spec (unsecured: the generator adds no auth). */
+function derivedApi(spec: RequirementsSpec): Pick<ArchitectureSpec, 'api' | 'endpoints'> {
+  const { doc, endpoints } = buildOpenApi(spec, false);
+  return { api: doc, endpoints };
+}
+
 function operationsFromOpenApi(
-  architecture: ArchitectureSpec,
+  architecture: Pick<ArchitectureSpec, 'api' | 'endpoints'>,
   entities: EntityModel[],
+  entityScope: IdentifierScope,
   findEntity: (text: string) => EntityModel | undefined,
   notes: string[],
 ): OperationModel[] {
@@ -286,6 +339,7 @@ function operationsFromOpenApi(
       let kind: OperationKind = 'unsupported';
       let entity = first ?? refEntity ?? null;
       let parentField: string | null = null;
+      let record: EntityModel | null = null;
       const upper = method.toUpperCase() as OperationModel['method'];
       if (shape === 'L') kind = method === 'get' ? 'list' : method === 'post' ? 'create' : 'unsupported';
       else if (shape === 'LP') {
@@ -304,6 +358,19 @@ function operationsFromOpenApi(
           kind = method === 'get' ? 'listChildren' : 'createChild';
           entity = child;
           parentField = field.name;
+        } else if (method === 'post' && !last && !first.action) {
+          // A custom action on one item: recorded as a `<Entity><Action>` record.
+          const verb = hinted?.action ?? camel(literals[literals.length - 1] ?? '');
+          if (verb) {
+            record = actionRecord(
+              first,
+              verb,
+              requestBodyFields(architecture.api, op),
+              entities,
+              entityScope,
+            );
+            kind = 'action';
+          }
         }
       }
       let path = rawPath;
@@ -334,8 +401,9 @@ function operationsFromOpenApi(
         method: upper,
         path,
         kind,
-        entity: kind === 'unsupported' ? (entity?.key ?? null) : (entity?.key ?? null),
+        entity: entity?.key ?? null,
         parentField,
+        record: record?.key ?? null,
         requirementIds: reqIds,
       });
       if (kind !== 'unsupported' && !entity) ops.pop();
@@ -372,6 +440,7 @@ function defaultOperations(entities: EntityModel[], spec: RequirementsSpec): Ope
         kind: 'list',
         entity: entity.key,
         parentField: null,
+        record: null,
         requirementIds: reqs('list'),
       },
       {
@@ -381,6 +450,7 @@ function defaultOperations(entities: EntityModel[], spec: RequirementsSpec): Ope
         kind: 'create',
         entity: entity.key,
         parentField: null,
+        record: null,
         requirementIds: reqs('create'),
       },
       {
@@ -390,6 +460,7 @@ function defaultOperations(entities: EntityModel[], spec: RequirementsSpec): Ope
         kind: 'get',
         entity: entity.key,
         parentField: null,
+        record: null,
         requirementIds: reqs('get'),
       },
       {
@@ -399,6 +470,7 @@ function defaultOperations(entities: EntityModel[], spec: RequirementsSpec): Ope
         kind: 'update',
         entity: entity.key,
         parentField: null,
+        record: null,
         requirementIds: reqs('update'),
       },
       {
@@ -408,6 +480,7 @@ function defaultOperations(entities: EntityModel[], spec: RequirementsSpec): Ope
         kind: 'delete',
         entity: entity.key,
         parentField: null,
+        record: null,
         requirementIds: reqs('delete'),
       },
     );
@@ -447,26 +520,231 @@ function parseNumber(text: string): number | null {
 
 type StructuredRule = NonNullable<RequirementsSpec['requirements'][number]['rule']>;
 
-/** The requirements engine's structured rule: `max_count` of `entity` per `per`. */
-function structuredLimitRule(
+/** The requirements engine's structured rule, as a limit (409) or a value bound (422). */
+function structuredRule(
   requirementId: string,
   text: string,
   rule: StructuredRule | undefined,
   entities: EntityModel[],
   findEntity: (text: string) => EntityModel | undefined,
+): RuleModel | null {
+  switch (rule?.type) {
+    case 'max_count':
+      return (
+        actionLimitRule(requirementId, text, rule, entities, findEntity) ??
+        structuredLimitRule(requirementId, text, rule, entities, findEntity)
+      );
+    case 'min_value':
+    case 'max_value':
+      return valueRule(requirementId, text, rule, entities, findEntity);
+    default:
+      return null;
+  }
+}
+
+/** `max_count` of an action: counts its records per actor (`memberId`) or per target (`bookId`). */
+function actionLimitRule(
+  requirementId: string,
+  text: string,
+  rule: StructuredRule,
+  entities: EntityModel[],
+  findEntity: (text: string) => EntityModel | undefined,
 ): LimitRule | null {
-  if (rule?.type !== 'max_count' || !rule.per || !(rule.value > 0)) return null;
+  if (!(rule.value > 0)) return null;
+  const counted = rule.entity ? findEntity(rule.entity) : undefined;
+  const per = rule.per ? findEntity(rule.per) : undefined;
+  const perName = per?.key ?? (rule.per ? camel(rule.per) : null);
+  const verb = rule.action ? operationAction(rule.action) : null;
+  for (const record of entities) {
+    const act = record.action;
+    if (!act || (verb !== null && act.verb !== verb)) continue;
+    if (counted && act.target !== counted.key && per?.key !== act.target) continue;
+    const others = record.fields.filter((f) => f.name !== act.targetField && f.type === 'id');
+    const field =
+      perName === act.target
+        ? act.targetField
+        : perName !== null
+          ? record.fields.find((f) => (per && f.ref === per.key) || f.name === `${perName}Id`)?.name
+          : others.length === 1
+            ? others[0]!.name
+            : undefined;
+    if (field) {
+      return {
+        kind: 'limit',
+        requirementId,
+        text,
+        entity: record.key,
+        perField: field,
+        max: Math.floor(rule.value),
+      };
+    }
+  }
+  return null;
+}
+
+/** `max_count` of `entity` per `per` through a linking entity that references `per` (a Loan with memberId). */
+function structuredLimitRule(
+  requirementId: string,
+  text: string,
+  rule: StructuredRule,
+  entities: EntityModel[],
+  findEntity: (text: string) => EntityModel | undefined,
+): LimitRule | null {
+  if (!rule.per || !(rule.value > 0)) return null;
   const per = findEntity(rule.per);
   const counted = rule.entity ? findEntity(rule.entity) : undefined;
   if (!per) return null;
-  const holders = entities.filter((e) => e.fields.some((f) => f.ref === per.key));
+  const holders = entities.filter((e) => !e.action && e.fields.some((f) => f.ref === per.key));
   const target =
     holders.find((h) => h === counted) ??
     holders.find((h) => counted !== undefined && h.fields.some((f) => f.ref === counted.key)) ??
     (holders.length === 1 ? holders[0] : undefined);
   const field = target?.fields.find((f) => f.ref === per.key);
   if (!target || !field) return null;
-  return { requirementId, text, entity: target.key, perField: field.name, max: Math.floor(rule.value) };
+  return {
+    kind: 'limit',
+    requirementId,
+    text,
+    entity: target.key,
+    perField: field.name,
+    max: Math.floor(rule.value),
+  };
+}
+
+/** `min_value`/`max_value` on a numeric field: `price` matches `price` or `ticketPrice`. */
+function valueRule(
+  requirementId: string,
+  text: string,
+  rule: StructuredRule,
+  entities: EntityModel[],
+  findEntity: (text: string) => EntityModel | undefined,
+): ValueRule | null {
+  if (!rule.field || !Number.isFinite(rule.value)) return null;
+  const want = camel(rule.field);
+  const declared = rule.entity ? findEntity(rule.entity) : undefined;
+  const pool = declared ? [declared] : entities.filter((e) => !e.action);
+  const numeric = pool.flatMap((e) =>
+    e.fields.filter((f) => f.type === 'integer' || f.type === 'number').map((f) => ({ e, f })),
+  );
+  const match =
+    numeric.find(({ f }) => f.name === want || norm(f.label) === norm(rule.field!)) ??
+    numeric.find(({ f }) => want !== null && f.name.endsWith(pascal(want)));
+  if (!match) return null;
+  return {
+    kind: 'value',
+    requirementId,
+    text,
+    entity: match.e.key,
+    field: match.f.name,
+    bound: rule.type === 'min_value' ? 'min' : 'max',
+    value: rule.value,
+  };
+}
+
+const JSON_FORMATS: Record<string, FieldType> = {
+  date: 'date',
+  'date-time': 'datetime',
+  email: 'email',
+  uri: 'url',
+  url: 'url',
+};
+
+/** The properties of an operation's JSON request body (inline or a `$ref` to a component schema). */
+function requestBodyFields(api: Record<string, unknown>, op: Record<string, unknown>): FieldModel[] {
+  const body = op.requestBody;
+  const content = isRecord(body) && isRecord(body.content) ? body.content['application/json'] : undefined;
+  let schema = isRecord(content) ? content.schema : undefined;
+  if (isRecord(schema) && typeof schema.$ref === 'string') {
+    const name = schema.$ref.split('/').pop() ?? '';
+    const components =
+      isRecord(api.components) && isRecord(api.components.schemas) ? api.components.schemas : {};
+    schema = components[name];
+  }
+  if (!isRecord(schema) || !isRecord(schema.properties)) return [];
+  const required = Array.isArray(schema.required) ? schema.required : [];
+  const scope = new IdentifierScope('field');
+  const fields: FieldModel[] = [];
+  for (const [raw, prop] of Object.entries(schema.properties).slice(0, 50)) {
+    if (!isRecord(prop) || prop.readOnly === true) continue;
+    const name = scope.take(raw);
+    const enumValues = Array.isArray(prop.enum)
+      ? prop.enum.filter((v): v is string => typeof v === 'string')
+      : [];
+    const type: FieldType =
+      enumValues.length > 0
+        ? 'enum'
+        : prop.type === 'integer' || prop.type === 'number' || prop.type === 'boolean'
+          ? prop.type
+          : (JSON_FORMATS[String(prop.format)] ?? (/Id$/.test(name) ? 'id' : 'string'));
+    fields.push({
+      name,
+      label: typeof prop['x-label'] === 'string' ? prop['x-label'] : raw,
+      type,
+      required: required.includes(raw),
+      unique: false,
+      enumValues: enumValues.slice(0, 50),
+      ref: null,
+    });
+  }
+  return fields;
+}
+
+/** The `<Entity><Action>` record a custom action stores: the target's id plus the request body's fields. */
+function actionRecord(
+  target: EntityModel,
+  verb: string,
+  body: FieldModel[],
+  entities: EntityModel[],
+  entityScope: IdentifierScope,
+): EntityModel {
+  const existing = entities.find((e) => e.action?.target === target.key && e.action.verb === verb);
+  if (existing) return existing;
+  const key = entityScope.take(`${target.key} ${verb}`);
+  const targetField = `${target.key}Id`;
+  const record: EntityModel = {
+    key,
+    typeName: pascal(key),
+    collection: plural(key),
+    file: kebab(key),
+    label: `${verb} ${target.label}`,
+    fields: [
+      {
+        name: targetField,
+        label: `${target.label} id`,
+        type: 'id',
+        required: true,
+        unique: false,
+        enumValues: [],
+        ref: target.key,
+      },
+      ...body.filter((f) => f.name !== targetField),
+    ],
+    action: { target: target.key, verb, targetField },
+  };
+  entities.push(record);
+  return record;
+}
+
+/**
+ * An action's actor id (`memberId`) references the actor's entity when the API can create that
+ * entity; otherwise it stays an opaque id (the actor lives outside this service), or no one could act.
+ */
+function linkActionActors(
+  entities: EntityModel[],
+  operations: OperationModel[],
+  findEntity: (text: string) => EntityModel | undefined,
+): void {
+  const creatable = new Set(
+    operations.filter((o) => o.kind === 'create' || o.kind === 'createChild').map((o) => o.entity),
+  );
+  for (const record of entities) {
+    if (!record.action) continue;
+    for (const field of record.fields) {
+      if (field.name === record.action.targetField || field.type !== 'id') continue;
+      const actor = findEntity(field.name.replace(/Id$/, ''));
+      if (actor && !actor.action && creatable.has(actor.key)) field.ref = actor.key;
+    }
+  }
 }
 
 /**
@@ -506,7 +784,8 @@ export function parseLimitRule(
       holders.find((h) => counted.some((c) => h.fields.some((f) => f.ref === c.key))) ??
       (holders.length === 1 ? holders[0] : undefined);
     const field = target?.fields.find((f) => f.ref === per.key);
-    if (target && field) return { requirementId, text, entity: target.key, perField: field.name, max };
+    if (target && field)
+      return { kind: 'limit', requirementId, text, entity: target.key, perField: field.name, max };
   }
   return null;
 }

@@ -106,7 +106,11 @@ export function readme(model: ServiceModel): string {
     )
     .join('\n');
   const rules = model.rules
-    .map((r) => `- ${r.requirementId}: at most ${r.max} ${r.entity} per \`${r.perField}\` (409)`)
+    .map((r) =>
+      r.kind === 'limit'
+        ? `- ${r.requirementId}: at most ${r.max} ${r.entity} per \`${r.perField}\` (409)`
+        : `- ${r.requirementId}: \`${r.entity}.${r.field}\` ${r.bound === 'min' ? '>=' : '<='} ${r.value} (422)`,
+    )
     .join('\n');
   const notes = model.notes.map((n) => `- ${commentText(n)}`).join('\n');
   return `# ${commentText(model.title)}

@@ -1,5 +1,5 @@
 import { commentText, lit } from '../identifiers.js';
-import type { EntityModel, FieldModel, LimitRule, OperationModel, ServiceModel } from '../model.js';
+import type { EntityModel, FieldModel, OperationModel, RuleModel, ServiceModel } from '../model.js';
 
 // Spec-dependent files of the generated service. Names come from the model (safe identifiers);
 // original labels and rule texts only appear through `lit` (escaped string literals) or `commentText`.
@@ -99,12 +99,15 @@ function isHttpUrl(value: string): boolean {
   },`,
     )
     .join('\n');
+  // An entity the text names without fields: an empty interface would be \`{}\` (anything), so say "no fields".
+  const shape =
+    fields.length > 0
+      ? `export interface ${entity.typeName}Input {\n${props}\n}`
+      : `export type ${entity.typeName}Input = Record<string, never>;`;
   return `import { HttpError } from '../http.js';
 
 /** ${commentText(entity.label)} */
-export interface ${entity.typeName}Input {
-${props}
-}
+${shape}
 
 interface FieldCheck {
   name: string;
@@ -175,7 +178,7 @@ ${inits}
 `;
 }
 
-function ruleFn(entity: EntityModel, rules: LimitRule[], model: ServiceModel): string {
+function ruleFn(entity: EntityModel, rules: RuleModel[], model: ServiceModel): string {
   const T = entity.typeName;
   const body: string[] = [];
   for (const f of entity.fields.filter((x) => x.unique)) {
@@ -194,16 +197,26 @@ function ruleFn(entity: EntityModel, rules: LimitRule[], model: ServiceModel): s
   }`);
   }
   for (const r of rules) {
-    body.push(`  // ${r.requirementId}: ${commentText(r.text.trim())}
+    const why = `  // ${r.requirementId}: ${commentText(r.text.trim())}`;
+    if (r.kind === 'value') {
+      const [op, word] = r.bound === 'min' ? ['<', 'at least'] : ['>', 'at most'];
+      body.push(`${why}
+  if (input.${r.field} !== undefined && input.${r.field} ${op} ${r.value}) {
+    throw new HttpError(422, 'RULE_VIOLATED', ${lit(`${r.requirementId}: ${r.field} must be ${word} ${r.value}`)});
+  }`);
+      continue;
+    }
+    const counted = entity.action ? `${entity.action.verb} records` : entity.collection;
+    body.push(`${why}
   if (currentId === undefined && input.${r.perField} !== undefined) {
     const held = store.${entity.collection}.count((item) => item.${r.perField} === input.${r.perField});
     if (held >= ${r.max}) {
-      throw new HttpError(409, 'RULE_VIOLATED', ${lit(`${r.requirementId}: at most ${r.max} ${entity.collection} per ${r.perField.replace(/Id$/, '')}`)});
+      throw new HttpError(409, 'RULE_VIOLATED', ${lit(`${r.requirementId}: at most ${r.max} ${counted} per ${r.perField.replace(/Id$/, '')}`)});
     }
   }`);
   }
   const used = body.length > 0;
-  return `/** Business rules for ${entity.key}: uniqueness (409), references (422), limits (409). */
+  return `/** Business rules for ${entity.key}: uniqueness (409), references (422), limits (409), value bounds (422). */
 export function check${T}(${used ? 'store' : '_store'}: Store, ${used ? 'input' : '_input'}: Partial<${T}Input>, ${used ? 'currentId' : '_currentId'}?: string): void {
 ${body.join('\n')}
 }`;
@@ -230,7 +243,7 @@ ${fns}
 `;
 }
 
-function handler(op: OperationModel, entity: EntityModel | undefined): string {
+function handler(op: OperationModel, entity: EntityModel | undefined, model: ServiceModel): string {
   const reqs = op.requirementIds.length > 0 ? `  // ${op.requirementIds.join(', ')}\n` : '';
   const head = `${reqs}  async ${op.operationId}({ req, res, params }: RouteContext): Promise<void> {`;
   if (!entity || op.kind === 'unsupported') {
@@ -278,6 +291,25 @@ function handler(op: OperationModel, entity: EntityModel | undefined): string {
     const parentId = ${id};
     sendJson(res, 200, ${repo}.list((item) => item.${op.parentField} === parentId));
   },`;
+    case 'action': {
+      const record = model.entities.find((e) => e.key === op.record && e.action);
+      if (!record?.action) return '';
+      const R = record.typeName;
+      const target = record.action.targetField;
+      // Only read a body when the action takes one (`{ memberId }`); `reserve` by an anonymous actor has none.
+      const input =
+        record.fields.length > 1
+          ? `const body = await readJson(req);
+    const input = parse${R}Input(typeof body === 'object' && body !== null ? { ...body, ${target} } : body);`
+          : `const input = parse${R}Input({ ${target} });`;
+      return `${record.fields.length > 1 ? head : `${reqs}  async ${op.operationId}({ res, params }: RouteContext): Promise<void> {`}
+    const ${target} = ${id};
+    if (!${repo}.get(${target})) ${notFound}
+    ${input}
+    check${R}(store, input);
+    sendJson(res, 201, store.${record.collection}.create(input));
+  },`;
+    }
     case 'createChild':
       return `${head}
     const body = await readJson(req);
@@ -290,15 +322,25 @@ function handler(op: OperationModel, entity: EntityModel | undefined): string {
 
 export function routesTs(model: ServiceModel, entity: EntityModel): string {
   const ops = model.operations.filter((o) => o.entity === entity.key);
-  const needs = (s: string) => ops.some((o) => handler(o, entity).includes(s));
+  const code = ops.map((o) => handler(o, entity, model));
+  const needs = (s: string) => code.some((c) => c.includes(s));
   const httpImports = ['HttpError', 'readJson', 'sendJson'].filter((n) => needs(`${n}(`));
-  return `${needs(`check${entity.typeName}(`) ? `import { check${entity.typeName} } from '../rules.js';\n` : ''}${needs(`parse${entity.typeName}Input(`) ? `import { parse${entity.typeName}Input } from '../domain/${entity.file}.js';\n` : ''}${httpImports.length > 0 ? `import { ${httpImports.join(', ')} } from '../http.js';\n` : ''}import type { RouteContext } from '../router.js';
+  // This entity and the action records its routes store, in a stable order.
+  const handled = model.entities.filter(
+    (e) => e === entity || (e.action !== null && ops.some((o) => o.record === e.key)),
+  );
+  const checks = handled.map((e) => `check${e.typeName}`).filter((c) => needs(`${c}(`));
+  const domain = handled
+    .filter((e) => needs(`parse${e.typeName}Input(`))
+    .map((e) => `import { parse${e.typeName}Input } from '../domain/${e.file}.js';\n`)
+    .join('');
+  return `${domain}${httpImports.length > 0 ? `import { ${httpImports.join(', ')} } from '../http.js';\n` : ''}${checks.length > 0 ? `import { ${checks.join(', ')} } from '../rules.js';\n` : ''}import type { RouteContext } from '../router.js';
 import type { Store } from '../storage/store.js';
 
 /** Handlers for ${commentText(entity.label)}, one per API operation. */
 export function ${entity.key}Handlers(store: Store) {
   return {
-${ops.map((o) => handler(o, entity)).join('\n')}
+${code.join('\n')}
   };
 }
 `;

@@ -1,14 +1,49 @@
 import { lit } from '../identifiers.js';
-import type { EntityModel, FieldModel, LimitRule, OperationModel, ServiceModel } from '../model.js';
+import type {
+  EntityModel,
+  FieldModel,
+  LimitRule,
+  OperationModel,
+  ServiceModel,
+  ValueRule,
+} from '../model.js';
 
 // The generated service's tests. Requirement-driven tests carry `[REQ-xxx]` tags in their names;
 // the testing engine reads them back from the node:test reporter events.
+
+function valueRulesOf(field: FieldModel, model: ServiceModel): ValueRule[] {
+  return model.rules.filter(
+    (r): r is ValueRule =>
+      r.kind === 'value' &&
+      r.field === field.name &&
+      model.entities.some((e) => e.key === r.entity && e.fields.includes(field)),
+  );
+}
+
+/** A number that keeps the field's value rules: valid samples must pass the business rules too. */
+function boundedNumber(field: FieldModel, rules: ValueRule[]): string | null {
+  const min = Math.max(...rules.filter((r) => r.bound === 'min').map((r) => r.value));
+  const max = Math.min(...rules.filter((r) => r.bound === 'max').map((r) => r.value));
+  if (rules.length === 0) return null;
+  const int = field.type === 'integer';
+  if (Number.isFinite(min) && Number.isFinite(max)) {
+    return String(int ? Math.ceil((min + max) / 2) : (min + max) / 2);
+  }
+  const step = int ? 'n' : '(n % 100) + 0.5';
+  if (Number.isFinite(min)) return min === 0 ? step : `${int ? Math.ceil(min) : min} + ${step}`;
+  return `${int ? Math.floor(max) : max} - ${step}`;
+}
 
 function sample(field: FieldModel, model: ServiceModel): string {
   if (field.ref) {
     const target = model.entities.find((e) => e.key === field.ref);
     if (target) return `seed${target.typeName}(store, n).id`;
   }
+  const bounded =
+    field.type === 'integer' || field.type === 'number'
+      ? boundedNumber(field, valueRulesOf(field, model))
+      : null;
+  if (bounded !== null) return bounded;
   switch (field.type) {
     case 'integer':
       return 'n';
@@ -56,6 +91,19 @@ function badValue(field: FieldModel): string {
   }
 }
 
+/** `bookBorrowBody(store, n)`: the request body of the action (the record without the target id from the path). */
+function actionBodyHelper(record: EntityModel, model: ServiceModel): string {
+  const fields = record.fields.filter((f) => f.name !== record.action?.targetField);
+  const uses = (what: string) => fields.some((f) => sample(f, model).includes(what));
+  const props = fields.map((f) => `    ${f.name}: ${sample(f, model)},`).join('\n');
+  return `/** The request body of ${record.action?.verb ?? 'the action'}: every field but the target id, which the path carries. */
+export function ${record.key}Body(${uses('store') ? 'store' : '_store'}: Store, ${uses('n') ? 'n' : '_n'} = 1): Omit<${record.typeName}Input, ${lit(record.action?.targetField ?? '')}> {
+  return {
+${props}
+  };
+}`;
+}
+
 export function helpersTs(model: ServiceModel): string {
   const imports = model.entities.map(
     (e) => `import type { ${e.typeName}Input } from '../src/domain/${e.file}.js';`,
@@ -73,7 +121,7 @@ ${props}
 
 export function seed${e.typeName}(store: Store, n = 1) {
   return store.${e.collection}.create(${e.key}Input(store, n));
-}`;
+}${e.action ? `\n\n${actionBodyHelper(e, model)}` : ''}`;
   });
   return `${imports.join('\n')}
 import { type RunningService, startServer } from '../src/server.js';
@@ -173,6 +221,32 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
         `const missing = await call(service, ${m}, \`${pathWith(op, "'no-such-id'")}\`, changes);`,
         'assert.equal(missing.status, 404);',
       ];
+    case 'action': {
+      const record = model.entities.find((e) => e.key === op.record);
+      const act = record?.action;
+      if (!record || !act) return [];
+      const takesBody = record.fields.length > 1;
+      const body = takesBody ? ', body' : '';
+      return [
+        `const target = ${seed};`,
+        ...(takesBody ? [`const body = ${record.key}Body(store(), ${n});`] : []),
+        `const done = await call(service, ${m}, \`${pathWith(op, 'target.id')}\`${body});`,
+        'assert.equal(done.status, 201, JSON.stringify(done.body));',
+        `assert.equal(done.body.${act.targetField}, target.id);`,
+        ...(takesBody
+          ? ['for (const [key, value] of Object.entries(body)) assert.deepEqual(done.body[key], value);']
+          : []),
+        `assert.equal(store().${record.collection}.get(String(done.body.id))?.${act.targetField}, target.id);`,
+        `const missing = await call(service, ${m}, \`${pathWith(op, "'no-such-id'")}\`${body});`,
+        'assert.equal(missing.status, 404);',
+        ...(record.fields.some((f) => f.required && f.name !== act.targetField)
+          ? [
+              `const invalid = await call(service, ${m}, \`${pathWith(op, 'target.id')}\`, {});`,
+              'assert.equal(invalid.status, 400);',
+            ]
+          : []),
+      ];
+    }
     case 'delete':
       return [
         `const seeded = ${seed};`,
@@ -187,8 +261,10 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
   }
 }
 
-function ruleScenario(rule: LimitRule, model: ServiceModel, n: number): string[] {
+function ruleScenario(rule: LimitRule | ValueRule, model: ServiceModel, n: number): string[] {
+  if (rule.kind === 'value') return valueRuleScenario(rule, model, n);
   const entity = model.entities.find((e) => e.key === rule.entity);
+  if (entity?.action) return actionLimitScenario(rule, entity, model, n);
   const op = model.operations.find((o) => o.entity === rule.entity && o.kind === 'create');
   if (!entity || !op) return [];
   return [
@@ -203,6 +279,61 @@ function ruleScenario(rule: LimitRule, model: ServiceModel, n: number): string[]
   ];
 }
 
+/**
+ * The limit through the action's route: `max` actions by one holder succeed, the next is refused
+ * with 409 naming the requirement, and no record is added.
+ */
+function actionLimitScenario(rule: LimitRule, record: EntityModel, model: ServiceModel, n: number): string[] {
+  const act = record.action!;
+  const op = model.operations.find((o) => o.kind === 'action' && o.record === record.key);
+  const target = model.entities.find((e) => e.key === act.target);
+  if (!op || !target) return [];
+  const perTarget = rule.perField === act.targetField;
+  // Counted per target: one target, a new body each time; per actor: one actor, a new target each time.
+  const holder = perTarget
+    ? `const holder = seed${target.typeName}(store(), ${n}).id;`
+    : `const holder = ${record.key}Body(store(), ${n}).${rule.perField};`;
+  const attempt = (k: string, name: string) => [
+    ...(perTarget ? [] : [`const ${name}Target = seed${target.typeName}(store(), ${k});`]),
+    `const ${name} = await call(service, 'POST', \`${pathWith(op, perTarget ? 'holder' : `${name}Target.id`)}\`, { ...${record.key}Body(store(), ${k}), ${rule.perField}: holder });`,
+  ];
+  return [
+    holder,
+    `for (let i = 1; i <= ${rule.max}; i++) {`,
+    ...attempt(`${n} + i`, 'ok').map((l) => `  ${l}`),
+    '  assert.equal(ok.status, 201, JSON.stringify(ok.body));',
+    '}',
+    ...attempt(String(n + rule.max + 1), 'over'),
+    'assert.equal(over.status, 409, JSON.stringify(over.body));',
+    `assert.match(String((over.body.error as Json).message), /${rule.requirementId}/);`,
+    `assert.equal(store().${record.collection}.count((item) => item.${rule.perField} === holder), ${rule.max});`,
+  ];
+}
+
+/** A value outside the bound is refused (422, naming the requirement) on create or update; nothing changes. */
+function valueRuleScenario(rule: ValueRule, model: ServiceModel, n: number): string[] {
+  const entity = model.entities.find((e) => e.key === rule.entity);
+  const op =
+    model.operations.find((o) => o.entity === rule.entity && o.kind === 'create') ??
+    model.operations.find((o) => o.entity === rule.entity && o.kind === 'update');
+  if (!entity || !op) return [];
+  const bad = rule.bound === 'min' ? rule.value - 1 : rule.value + 1;
+  const lines =
+    op.kind === 'create'
+      ? [
+          `const refused = await call(service, ${lit(op.method)}, \`${op.path}\`, { ...${entity.key}Input(store(), ${n}), ${rule.field}: ${bad} });`,
+          'assert.equal(refused.status, 422, JSON.stringify(refused.body));',
+          `assert.equal(store().${entity.collection}.count((item) => item.${rule.field} === ${bad}), 0);`,
+        ]
+      : [
+          `const seeded = seed${entity.typeName}(store(), ${n});`,
+          `const refused = await call(service, ${lit(op.method)}, \`${pathWith(op, 'seeded.id')}\`, { ...${entity.key}Input(store(), ${n + 1}), ${rule.field}: ${bad} });`,
+          'assert.equal(refused.status, 422, JSON.stringify(refused.body));',
+          `assert.equal(store().${entity.collection}.get(seeded.id)?.${rule.field}, seeded.${rule.field});`,
+        ];
+  return [...lines, `assert.match(String((refused.body.error as Json).message), /${rule.requirementId}/);`];
+}
+
 export interface PlannedTest {
   name: string;
   requirementIds: string[];
@@ -214,9 +345,10 @@ const SAFE_CASE_ID = /^[A-Za-z][A-Za-z0-9._-]{0,40}$/;
 /** One test per test-plan case (or per requirement without a case), with the scenarios it traces to. */
 export function plannedTests(model: ServiceModel): PlannedTest[] {
   const tests: PlannedTest[] = [];
-  let n = 100;
+  // Far apart, so a limit scenario's n + i never reuses another scenario's unique values.
+  let n = 1000;
   const next = () => {
-    n += 10;
+    n += 1000;
     return n;
   };
   const bodyFor = (reqIds: string[]): string[] => {
@@ -224,13 +356,19 @@ export function plannedTests(model: ServiceModel): PlannedTest[] {
     for (const id of reqIds) {
       const req = model.requirements.find((r) => r.id === id);
       if (!req) continue;
+      const rules = model.rules.filter((r) => r.requirementId === id);
+      // A business rule's test is its rule scenario; the operation it guards has its own test.
+      const ruleBlocks = rules.map((rule) => ruleScenario(rule, model, next())).filter((b) => b.length > 0);
+      if (req.kind === 'business_rule' && ruleBlocks.length > 0) {
+        blocks.push(...ruleBlocks);
+        continue;
+      }
       for (const opId of req.operations) {
         const op = model.operations.find((o) => o.operationId === opId);
         const entity = model.entities.find((e) => e.key === op?.entity);
         if (op && entity) blocks.push(scenario(op, entity, next(), model));
       }
-      for (const rule of model.rules.filter((r) => r.requirementId === id))
-        blocks.push(ruleScenario(rule, model, next()));
+      blocks.push(...ruleBlocks);
     }
     return blocks.filter((b) => b.length > 0).flatMap((b) => ['{', ...b.map((l) => `  ${l}`), '}']);
   };
@@ -266,7 +404,11 @@ export function apiTestTs(model: ServiceModel): string {
   const helpers = [
     'call',
     'startTestService',
-    ...model.entities.flatMap((e) => [`${e.key}Input`, `seed${e.typeName}`]),
+    ...model.entities.flatMap((e) => [
+      `${e.key}Input`,
+      `seed${e.typeName}`,
+      ...(e.action ? [`${e.key}Body`] : []),
+    ]),
   ].filter((h) => h === 'startTestService' || used(`${h}(`));
   if (used('Json')) helpers.push('type Json');
   const blocks = tests.map(
@@ -425,6 +567,18 @@ export function rulesTestTs(model: ServiceModel): string {
   for (const rule of model.rules) {
     const e = model.entities.find((x) => x.key === rule.entity);
     if (!e) continue;
+    if (rule.kind === 'value') {
+      const [bad, ok, word] =
+        rule.bound === 'min'
+          ? [rule.value - 1, rule.value + 1, 'at least']
+          : [rule.value + 1, rule.value - 1, 'at most'];
+      blocks.push(`test(${lit(`[${rule.requirementId}] ${e.key}.${rule.field} must be ${word} ${rule.value}`)}, () => {
+  const store = createStore();
+  assert.throws(() => check${e.typeName}(store, { ${rule.field}: ${bad} }), (err: Error) => err instanceof HttpError && err.status === 422 && err.message.includes(${lit(rule.requirementId)}));
+  assert.doesNotThrow(() => check${e.typeName}(store, { ${rule.field}: ${ok} }));
+});`);
+      continue;
+    }
     blocks.push(`test(${lit(`[${rule.requirementId}] at most ${rule.max} ${e.collection} per ${rule.perField}`)}, () => {
   const store = createStore();
   const holder = ${e.key}Input(store, ${next()}).${rule.perField};
