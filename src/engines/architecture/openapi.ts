@@ -288,11 +288,11 @@ export function buildOpenApi(spec: RequirementsSpec, secured: boolean): OpenApiR
         const actorEntities = [
           ...new Set(g.reqs.map((r) => (r.actor === null ? undefined : pascalName(r.actor)))),
         ].filter((n): n is string => n !== undefined && entities.has(n));
-        const guarded = rules.filter(
-          (r) =>
-            r.rule!.action !== null &&
-            operationAction(r.rule!.action) === action &&
-            (r.rule!.entity === E || r.rule!.entity === null),
+        // A rule without an action ("每个学生最多选5门课程") guards the action its `per` actor takes on the entity.
+        const guarded = rules.filter((r) =>
+          r.rule!.action !== null
+            ? operationAction(r.rule!.action) === action && (r.rule!.entity === E || r.rule!.entity === null)
+            : r.rule!.entity === E && r.rule!.per !== null && actorEntities.includes(r.rule!.per),
         );
         for (const r of guarded) if (!g.reqs.includes(r)) g.reqs.push(r);
         const bodyName = `${Action}${E}Request`;

@@ -554,7 +554,9 @@ function actionLimitRule(
   const counted = rule.entity ? findEntity(rule.entity) : undefined;
   const per = rule.per ? findEntity(rule.per) : undefined;
   const perName = per?.key ?? (rule.per ? camel(rule.per) : null);
-  const verb = rule.action ? operationAction(rule.action) : null;
+  const named = rule.action ? operationAction(rule.action) : null;
+  // A rule's verb may differ from the action's ("选" vs "选课"): then any action on the counted entity.
+  const verb = entities.some((e) => e.action?.verb === named) ? named : null;
   for (const record of entities) {
     const act = record.action;
     if (!act || (verb !== null && act.verb !== verb)) continue;

@@ -40,6 +40,7 @@ const IMPLICIT_OBJECT: Record<string, string> = dictionary({
   付款: '订单',
   结账: '订单',
   挂号: '预约',
+  选课: '课程',
 });
 const MANY = /^(多个|多本|多条|多位|多名|若干|一些|许多|多种|多项|多张|多门|多)$/;
 const MEASURE = /^(本|个|件|次|门|张|位|条|项|份|名|间|台|辆)/;
@@ -118,8 +119,9 @@ export function extractChinese(sentence: string, ctx: ChineseContext): SentenceF
 
   const consumed = new Set<number>();
   fields(ts, facts, consumed);
+  // Statements first: "预约的状态分为待确认、已确认…" names values, and its verbs are not actions.
+  statements(ts, sentence, facts, consumed);
   actions(ts, facts, ctx, consumed);
-  statements(ts, sentence, facts);
   rules(ts, facts);
   const { nfrs, mentions } = extractNfrs(sentence);
   facts.nfrs.push(...nfrs);
@@ -328,7 +330,7 @@ function fields(ts: Tok[], facts: SentenceFacts, consumed: Set<number>): void {
   }
 }
 
-function statements(ts: Tok[], sentence: string, facts: SentenceFacts): void {
+function statements(ts: Tok[], sentence: string, facts: SentenceFacts, consumed: Set<number>): void {
   // "订单的状态分为待支付、已支付和已发货"
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
@@ -341,7 +343,8 @@ function statements(ts: Tok[], sentence: string, facts: SentenceFacts): void {
     // listItems drops words it cannot name; read the raw values between separators instead.
     const raw: string[] = [];
     let v = '';
-    for (let k = j + 1; k < ts.length; k++) {
+    let end = j + 1;
+    for (let k = j + 1; k < ts.length; k++, end = k) {
       const x = ts[k]!;
       if (PUNCT.test(x.w) && !SEP.has(x.w)) break;
       if (SEP.has(x.w)) {
@@ -364,6 +367,7 @@ function statements(ts: Tok[], sentence: string, facts: SentenceFacts): void {
             ? owner.w
             : null;
     facts.fieldStatements.push({ entity, field: t.w, enumValues });
+    for (let k = Math.max(0, e); k < end; k++) consumed.add(k);
   }
   const uniq =
     /([\p{Script=Han}A-Za-z0-9]{1,8}?)(?:必须|需要|应该)?(?:唯一|不能重复|不可重复|不得重复)/u.exec(sentence);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequirementsSpec } from '../../contracts/requirements.js';
 import { analyzeRequirements } from './analyze.js';
+import { GOLDEN_EN, UNMAPPABLE } from './golden-texts.js';
 
 function analyse(text: string): RequirementsSpec {
   return RequirementsSpec.parse(analyzeRequirements({ text }));
@@ -12,12 +13,7 @@ const fr = (s: RequirementsSpec, action: string, e: string) =>
 
 describe('English golden set', () => {
   it('library: fields, types, unique, enum, relation, rule, NFRs, priorities, open questions', () => {
-    const s = analyse(
-      'LibraryHub is a library service. Librarians add books with title, author and ISBN, and members borrow them. ' +
-        'Each book has a unique ISBN, a due date and a status (available, borrowed or lost). Members have a name and an email. ' +
-        'A member can borrow at most 3 books at a time. Members should be able to search books by title. ' +
-        'The API must respond within 200 ms and be 99.9% available. Members could reserve books. The colour of the sky is irrelevant.',
-    );
+    const s = analyse(GOLDEN_EN.library);
     expect(s.language).toBe('en');
     expect(s.projectName).toBe('LibraryHub');
     expect(s.actors).toEqual(expect.arrayContaining(['librarian', 'member']));
@@ -65,10 +61,7 @@ describe('English golden set', () => {
   });
 
   it('shop: manage expands to CRUD, number/integer types, one-to-many, latency target, could', () => {
-    const s = analyse(
-      'An online shop where customers browse products and place orders. Each product has a name, a price and a stock quantity. ' +
-        'An order has many items. Admins manage products. The checkout must respond within 300 ms. Customers could cancel orders.',
-    );
+    const s = analyse(GOLDEN_EN.shop);
     expect(field(s, 'Product', 'price')?.type).toBe('number');
     expect(field(s, 'Product', 'stockQuantity')?.type).toBe('integer');
     expect(entity(s, 'Order')?.relations).toContainEqual({ kind: 'one_to_many', target: 'Item' });
@@ -84,11 +77,7 @@ describe('English golden set', () => {
   });
 
   it('clinic: enum status, many-to-one to a role, datetime, availability', () => {
-    const s = analyse(
-      'Patients book appointments with doctors. An appointment has a date, a start time and a status (scheduled, completed or cancelled). ' +
-        'Patients can cancel appointments. Doctors should be able to view appointments. ' +
-        'Each patient has a name and an email address, and the email must be unique. The system must be 99.95% available.',
-    );
+    const s = analyse(GOLDEN_EN.clinic);
     expect(fr(s, 'create', 'Appointment')?.actor).toBe('patient');
     expect(fr(s, 'cancel', 'Appointment')?.priority).toBe('must');
     expect(fr(s, 'read', 'Appointment')).toMatchObject({ actor: 'doctor', priority: 'should' });
@@ -100,10 +89,7 @@ describe('English golden set', () => {
   });
 
   it("todo: coordinated verbs, searchable adjective, scale target, won't", () => {
-    const s = analyse(
-      'Users can create, edit and delete tasks. A task has a title, a description, a due date and a priority. ' +
-        "Tasks should be searchable by title. The app must support 10,000 concurrent users. Users won't share tasks.",
-    );
+    const s = analyse(GOLDEN_EN.todo);
     expect(fr(s, 'create', 'Task')).toBeDefined();
     expect(fr(s, 'update', 'Task')).toBeDefined();
     expect(fr(s, 'delete', 'Task')).toBeDefined();
@@ -114,9 +100,7 @@ describe('English golden set', () => {
   });
 
   it('courses: rule per actor when the "per" word is a time unit, security without a target', () => {
-    const s = analyse(
-      'Students enroll in courses. A course has a title, a code and a capacity. A student can enroll in at most 5 courses per semester. The portal must be secure.',
-    );
+    const s = analyse(GOLDEN_EN.courses);
     expect(fr(s, 'enroll', 'Course')?.actor).toBe('student');
     expect(field(s, 'Course', 'capacity')?.type).toBe('integer');
     const rule = s.requirements.find((r) => r.kind === 'business_rule')?.rule;
@@ -127,10 +111,7 @@ describe('English golden set', () => {
   });
 
   it('blog: passive voice, belongs to, benefit in the user story', () => {
-    const s = analyse(
-      'Authors write posts so that readers learn something. A post has a title, a body and a published date. ' +
-        'A post belongs to a category. Posts can be deleted by admins.',
-    );
+    const s = analyse(GOLDEN_EN.blog);
     const write = fr(s, 'create', 'Post');
     expect(write?.actor).toBe('author');
     expect(s.userStories.find((u) => u.requirementId === write?.id)?.text).toContain(
@@ -142,10 +123,7 @@ describe('English golden set', () => {
   });
 
   it('expenses: pronoun actor, throughput, tech hints', () => {
-    const s = analyse(
-      'A mobile app that lets you track expenses in real time. Each expense has an amount, a category and a date. ' +
-        'The service must handle 500 requests per second. Data is stored in PostgreSQL.',
-    );
+    const s = analyse(GOLDEN_EN.expenses);
     expect(fr(s, 'read', 'Expense')?.actor).toBe('user');
     expect(field(s, 'Expense', 'amount')?.type).toBe('number');
     expect(field(s, 'Expense', 'date')?.type).toBe('date');
@@ -156,10 +134,7 @@ describe('English golden set', () => {
   });
 
   it('hotel: field statements in their own sentences', () => {
-    const s = analyse(
-      'Guests reserve rooms. A room has a number, a rate and a type. The rate is a number. ' +
-        'The room type can be single, double or suite. Receptionists update rooms.',
-    );
+    const s = analyse(GOLDEN_EN.hotel);
     expect(fr(s, 'reserve', 'Room')?.actor).toBe('guest');
     expect(field(s, 'Room', 'rate')?.type).toBe('number');
     expect(field(s, 'Room', 'type')).toMatchObject({
@@ -170,10 +145,7 @@ describe('English golden set', () => {
   });
 
   it('events: value rule, p99 latency in seconds', () => {
-    const s = analyse(
-      'Organizers create events with a name, a venue and a ticket price. The ticket price must be positive. ' +
-        'Attendees can view events. Pages must load in under 2 seconds at the p99.',
-    );
+    const s = analyse(GOLDEN_EN.events);
     expect(fr(s, 'create', 'Event')?.actor).toBe('organizer');
     expect(field(s, 'Event', 'ticketPrice')?.type).toBe('number');
     expect(s.requirements.find((r) => r.kind === 'business_rule')?.rule).toMatchObject({
@@ -187,7 +159,7 @@ describe('English golden set', () => {
   });
 
   it('a description the engine cannot map keeps every sentence in openQuestions', () => {
-    const text = 'It is a delightful experience. Everything feels magical. Enjoy the journey!';
+    const text = UNMAPPABLE.en;
     const s = analyse(text);
     expect(s.metrics.functionalRequirements).toBe(0);
     expect(s.metrics.sentenceCoverage).toBe(0);

@@ -480,6 +480,7 @@ export const ZH_NON_ACTION = new Set([
   '加载',
   '运行',
   '处理',
+  '并发',
   '超过',
   '最多',
   '至少',
