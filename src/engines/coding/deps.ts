@@ -16,9 +16,15 @@ export function powerautoHome(): string {
   return resolve(process.env.POWERAUTO_HOME ?? './.powerauto');
 }
 
+/** `$POWERAUTO_CACHE_DIR`, else `$POWERAUTO_HOME/cache`: several homes (tests, users) can share one cache. */
+export function cacheDir(): string {
+  const dir = process.env.POWERAUTO_CACHE_DIR;
+  return dir !== undefined && dir !== '' ? resolve(dir) : join(powerautoHome(), 'cache');
+}
+
 export function depsCacheDir(): string {
   const key = `typescript-${DEV_DEPENDENCIES.typescript}_types-node-${DEV_DEPENDENCIES.typesNode}`;
-  return join(powerautoHome(), 'cache', 'node-deps', key);
+  return join(cacheDir(), 'node-deps', key);
 }
 
 function productPackageDir(name: string, from?: string): string | null {
