@@ -28,6 +28,13 @@ export function extract(text: string): Extracted {
       enChars += c.text.length;
     }
   }
+  const first = facts[0];
+  if (
+    first !== undefined &&
+    namedProject(first.source, first.lang) !== null &&
+    PRODUCT_KIND.test(first.source)
+  )
+    first.namesProject = true;
   return {
     facts,
     questions,
@@ -41,16 +48,30 @@ export function benefitsOf(facts: SentenceFacts[]): Map<string, string> {
   return m;
 }
 
+const PRODUCT_KIND =
+  /\b(app|application|service|system|platform|website|site|portal|tool|game|api|marketplace|shop|store)\b|系统|平台|应用|网站|小程序|服务|工具|商城/i;
+const PRONOUN = /^(it|this|that|there|here|he|she|they|we|you|everything|something|nothing)$/i;
+
+/** "LibraryHub is a …" / "图书馆管理系统是一个…": the name a sentence gives the product, or null. */
+function namedProject(sentence: string, language: Lang): string | null {
+  if (language === 'zh') {
+    const named = /^[「“"]?([\p{Script=Han}A-Za-z0-9 ]{2,16}?)[」”"]?(?:是|为)一(?:个|款|套)/u.exec(sentence);
+    return named === null ? null : named[1]!.trim();
+  }
+  const named = /^\s*(?:the\s+)?([A-Z][\w'-]*(?:[ _][A-Z][\w'-]*){0,4})\s+(?:is|will be)\s+an?\b/.exec(
+    sentence,
+  );
+  return named === null || PRONOUN.test(named[1]!) ? null : named[1]!.replaceAll('_', ' ');
+}
+
 export function projectNameOf(text: string, language: Lang): string {
   const first = text.trim().split(/\n/)[0] ?? '';
+  const named = namedProject(first, language);
+  if (named !== null) return named;
   if (language === 'zh') {
-    const named = /^[「“"]?([\p{Script=Han}A-Za-z0-9 ]{2,16}?)[」”"]?(?:是|为)一(?:个|款|套)/u.exec(first);
-    if (named !== null) return named[1]!.trim();
     const sys = /([\p{Script=Han}A-Za-z0-9]{2,10}?(?:系统|平台|应用|网站|小程序|服务))/u.exec(first);
     return sys?.[1] ?? '';
   }
-  const named = /^\s*(?:the\s+)?([A-Z][\w'-]*(?:[ _][A-Z][\w'-]*){0,4})\s+(?:is|will be)\s+an?\b/.exec(first);
-  if (named !== null) return named[1]!.replaceAll('_', ' ');
   const kind =
     /^\s*(?:an?|the)\s+((?:[a-z-]+\s){0,3}?(?:app|application|service|system|platform|website|game|tool))\b/i.exec(
       first,

@@ -331,6 +331,7 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
       );
       mapped = true;
     }
+    if (f.namesProject === true) mapped = true;
     if (mapped) spec.metrics.sentencesMapped = (spec.metrics.sentencesMapped ?? 0) + 1;
     else pushUnique(spec.openQuestions, `[unmapped] "${f.source}"`);
   }

@@ -91,6 +91,8 @@ export interface SentenceFacts {
   questions: string[];
   /** Sentence was not analysed (prompt-like, too long): it counts as unmapped. */
   skipped: boolean;
+  /** The opening sentence names the product ("LibraryHub is a library service."): understood, it gives `projectName`. */
+  namesProject?: boolean;
 }
 
 export function emptyFacts(source: string, lang: Lang): SentenceFacts {

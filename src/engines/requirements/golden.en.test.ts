@@ -48,6 +48,10 @@ describe('English golden set', () => {
       expect.objectContaining({ metric: 'availability', op: '>=', value: 99.9 }),
     );
     expect(s.openQuestions.some((q) => q.includes('The colour of the sky is irrelevant.'))).toBe(true);
+    // The opening sentence names the product: understood, not an open question.
+    expect(s.openQuestions.some((q) => q.includes('[unmapped] "LibraryHub is a library service."'))).toBe(
+      false,
+    );
     expect(s.metrics.mustHavesWithoutAcceptanceCriteria).toBe(0);
     expect(s.metrics.sentenceCoverage).toBeGreaterThan(0.6);
     expect(s.metrics.sentenceCoverage).toBeLessThan(1);

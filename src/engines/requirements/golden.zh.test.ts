@@ -47,6 +47,9 @@ describe('Chinese golden set', () => {
     );
     expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'availability', value: 99.9 }));
     expect(s.openQuestions.some((q) => q.includes('天空是蓝色的'))).toBe(true);
+    expect(s.openQuestions.some((q) => q.startsWith('[unmapped]') && q.includes('是一个在线借阅平台'))).toBe(
+      false,
+    );
     expect(s.metrics.mustHavesWithoutAcceptanceCriteria).toBe(0);
     expect(s.userStories.find((u) => u.requirementId === fr(s, 'borrow', 'Book')?.id)?.text).toBe(
       '作为会员，我希望借阅图书。',

@@ -409,7 +409,7 @@ export function apiTestTs(model: ServiceModel): string {
       `seed${e.typeName}`,
       ...(e.action ? [`${e.key}Body`] : []),
     ]),
-  ].filter((h) => h === 'startTestService' || used(`${h}(`));
+  ].filter((h) => h === 'startTestService' || used(`${h}(`) || used(`${h}<`));
   if (used('Json')) helpers.push('type Json');
   const blocks = tests.map(
     (t) => `test(${lit(t.name)}, async () => {
