@@ -8,15 +8,16 @@
  * Prints one JSON line.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import websocket from '@fastify/websocket';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { startApiServer } from '../src/api/server.js';
 import { loadConfig } from '../src/config/index.js';
-import type { RunEvent } from '../src/contracts/events.js';
 import { startRuntime } from '../src/orchestrator/runtime.js';
 
 const CONNECTIONS = 50;
@@ -33,28 +34,74 @@ function p99(values: number[]): number {
 }
 
 async function load(url: string, headers: Record<string, string> = {}) {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
+  // The load generator runs in a worker thread so it does not share the server's event loop.
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers,
+    workers: 1,
+  });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   return { rps: Math.round(result.requests.average), p99Ms: result.latency.p99 };
 }
 
-async function connectAll(url: string, n: number, onMessage: (data: string) => void): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const WebSocket = require(workerData.wsPath);
+const latencies = [];
+const sockets = [];
+(async () => {
   // Connect in batches so the accept queue of a busy 2-core machine is not the thing measured.
-  for (let i = 0; i < n; i += 50) {
-    const batch = Array.from({ length: Math.min(50, n - i) }, () => {
-      const ws = new WebSocket(url);
-      ws.on('message', (data) => onMessage(String(data)));
-      sockets.push(ws);
-      return new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
+  for (let i = 0; i < workerData.n; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, workerData.n - i) }, () => new Promise((resolve, reject) => {
+      const ws = new WebSocket(workerData.url);
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data));
+        // [arrival, the message's own stamp, its seq]: the parent computes latencies.
+        latencies.push([Date.now(), msg.at ?? Date.parse(msg.createdAt), msg.seq ?? -1]);
       });
-    });
-    await Promise.all(batch);
+      ws.once('open', resolve);
+      ws.once('error', reject);
+      sockets.push(ws);
+    })));
   }
-  return sockets;
+  parentPort.postMessage({ ready: true });
+})().catch((err) => parentPort.postMessage({ error: String(err) }));
+parentPort.on('message', () => {
+  for (const s of sockets) s.terminate();
+  parentPort.postMessage({ latencies });
+});
+`;
+
+/**
+ * N WebSocket clients in a worker thread (not on the server's event loop); each records, per message,
+ * now minus the message's own timestamp (`at`, or the event's `createdAt`).
+ */
+async function clientsInWorker(
+  url: string,
+  n: number,
+): Promise<{ finish(): Promise<[number, number, number][]> }> {
+  const wsPath = createRequire(import.meta.url).resolve('ws');
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { url, n, wsPath } });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', (m: { ready?: boolean; error?: string }) =>
+      m.ready ? resolve() : reject(new Error(m.error)),
+    );
+    worker.once('error', reject);
+  });
+  return {
+    async finish() {
+      const result = new Promise<[number, number, number][]>((resolve) =>
+        worker.once('message', (m: { latencies: [number, number, number][] }) => resolve(m.latencies)),
+      );
+      worker.postMessage('stop');
+      const latencies = await result;
+      await worker.terminate();
+      return latencies;
+    },
+  };
 }
 
 async function baseline() {
@@ -69,17 +116,14 @@ async function baseline() {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
   const reads = await load(`http://127.0.0.1:${port}/constant`);
-  const latencies: number[] = [];
-  const sockets = await connectAll(`ws://127.0.0.1:${port}/ws`, WS_CLIENTS, (data) => {
-    latencies.push(Date.now() - (JSON.parse(data) as { at: number }).at);
-  });
+  const listeners = await clientsInWorker(`ws://127.0.0.1:${port}/ws`, WS_CLIENTS);
   for (let i = 0; i < 40; i++) {
     const message = JSON.stringify({ at: Date.now(), seq: i, padding: 'x'.repeat(150) });
     for (const client of clients) client.send(message);
     await new Promise((r) => setTimeout(r, 50));
   }
   await new Promise((r) => setTimeout(r, 300));
-  for (const s of sockets) s.terminate();
+  const latencies = (await listeners.finish()).map(([arrived, at]) => arrived - at);
   await app.close();
   return { reads, deliveryP99Ms: p99(latencies), deliveries: latencies.length };
 }
@@ -126,12 +170,12 @@ async function gateway() {
       authorization: `Bearer ${token}`,
     });
 
-    const latencies: number[] = [];
     const since = (await runtime.store.eventsSince(run.id, 0)).at(-1)?.seq ?? 0;
     const wsUrl = `${server.url.replace('http', 'ws')}/api/v1/events?run=${run.id}&since=${since}&token=${token}`;
-    const sockets = await connectAll(wsUrl, WS_CLIENTS, (data) => {
-      latencies.push(Date.now() - Date.parse((JSON.parse(data) as RunEvent).createdAt));
-    });
+    // Publish time of each event, taken on the bus before the gateway's own listeners run.
+    const published = new Map<number, number>();
+    const off = runtime.orchestrator.bus.subscribe(run.id, (event) => published.set(event.seq, Date.now()));
+    const watchers = await clientsInWorker(wsUrl, WS_CLIENTS);
     // Each rejection re-runs the requirements engine: real transitions, real commits, real fan-out.
     for (let round = 0; round < 8; round++) {
       await fetch(`${server.url}/api/v1/runs/${run.id}/gates/requirements/reject`, {
@@ -143,10 +187,19 @@ async function gateway() {
     }
     await new Promise((r) => setTimeout(r, 300));
     const events = (await runtime.store.eventsSince(run.id, since)).length;
-    for (const s of sockets) s.terminate();
+    const arrivals = await watchers.finish();
+    off();
+    const latencies = arrivals.map(([arrived, , seq]) => arrived - (published.get(seq) ?? Number.NaN));
+    const fromCommitStamp = arrivals.map(([arrived, stamp]) => arrived - stamp);
     if (latencies.length !== events * WS_CLIENTS)
       throw new Error(`expected ${events * WS_CLIENTS} deliveries, got ${latencies.length}`);
-    return { reads, deliveryP99Ms: p99(latencies), deliveries: latencies.length, events };
+    return {
+      reads,
+      deliveryP99Ms: p99(latencies),
+      commitToClientP99Ms: p99(fromCommitStamp),
+      deliveries: latencies.length,
+      events,
+    };
   } finally {
     await server.close();
     await runtime.close();
@@ -176,6 +229,8 @@ export default async function main(): Promise<void> {
         events: api.events,
         deliveries: api.deliveries,
         p99Ms: api.deliveryP99Ms,
+        measured: 'bus publish (after commit) to arrival at the client',
+        commitStampToClientP99Ms: api.commitToClientP99Ms,
         baselineP99Ms: base.deliveryP99Ms,
         p99Ratio: round(api.deliveryP99Ms / Math.max(1, base.deliveryP99Ms)),
       },

@@ -43,6 +43,8 @@ export class Authenticator {
   readonly #userCache = new Map<string, { user: StoredUser | undefined; until: number }>();
   readonly #tokenCache = new Map<string, { user: AuthUser | null; tokenId: string | null; until: number }>();
   readonly #touched = new Map<string, number>();
+  /** Verified session tokens (signature and expiry checked once), by token text. */
+  readonly #verified = new Map<string, { subject: string; exp: number }>();
 
   constructor(secret: Uint8Array, users: UserStore, ttlSeconds: number) {
     this.#secret = secret;
@@ -70,24 +72,33 @@ export class Authenticator {
 
   async authenticate(credential: string): Promise<AuthUser> {
     if (credential.startsWith(API_TOKEN_PREFIX)) return this.#apiToken(credential);
-    let subject: string;
-    try {
-      const { payload } = await jwtVerify(credential, this.#secret, {
-        issuer: ISSUER,
-        algorithms: ['HS256'],
-      });
-      if (typeof payload.sub !== 'string') throw new ApiError('UNAUTHORIZED', 'the token names no user');
-      subject = payload.sub;
-    } catch (err) {
-      if (err instanceof ApiError) throw err;
-      const expired = err instanceof joseErrors.JWTExpired;
-      throw new ApiError('UNAUTHORIZED', expired ? 'the session expired; log in again' : 'invalid token');
-    }
+    const subject = await this.#verify(credential);
     // Role and status come from the database, so a demotion or a disabled account takes effect now.
     const user = await this.#user(subject);
     if (user === undefined || user.disabledAt !== null)
       throw new ApiError('UNAUTHORIZED', 'the account no longer exists or is disabled');
     return { id: user.id, username: user.username, role: user.role, via: 'jwt' };
+  }
+
+  async #verify(credential: string): Promise<string> {
+    const cached = this.#verified.get(credential);
+    if (cached !== undefined && cached.exp > Date.now()) return cached.subject;
+    try {
+      const { payload } = await jwtVerify(credential, this.#secret, {
+        issuer: ISSUER,
+        algorithms: ['HS256'],
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
+        throw new ApiError('UNAUTHORIZED', 'the token names no user');
+      // Bounded: a flood of distinct valid tokens cannot grow it without limit.
+      if (this.#verified.size > 10_000) this.#verified.clear();
+      this.#verified.set(credential, { subject: payload.sub, exp: payload.exp * 1000 });
+      return payload.sub;
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      const expired = err instanceof joseErrors.JWTExpired;
+      throw new ApiError('UNAUTHORIZED', expired ? 'the session expired; log in again' : 'invalid token');
+    }
   }
 
   /** Drops cached identities after users or tokens change. */

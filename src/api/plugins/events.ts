@@ -7,6 +7,17 @@ import { EventMessage, EventsQuery } from '../schemas.js';
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const PING_MS = 25_000;
 
+/** The bus hands the same event object to every watcher: serialise it once, not once per client. */
+const serialised = new WeakMap<object, string>();
+function encode(event: object): string {
+  let text = serialised.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event);
+    serialised.set(event, text);
+  }
+  return text;
+}
+
 /**
  * WebSocket `/api/v1/events?run=RUN&since=SEQ`: every event after SEQ from the store, then live ones,
  * in order and without a gap (Orchestrator.watch). Each message is one RunEvent as JSON. Browsers
@@ -55,7 +66,7 @@ export async function eventsPlugin(app: FastifyInstance, ctx: ApiContext) {
             socket.close(1013, 'too far behind; reconnect with since');
             return;
           }
-          socket.send(JSON.stringify(event));
+          socket.send(encode(event));
         });
         if (closed) off();
         else unsubscribe = off;
