@@ -10,7 +10,7 @@ import type {
 } from '../../contracts/requirements.js';
 import { acceptanceCriteria, userStories } from './criteria.js';
 import type { ActionFact, Lang, SentenceFacts } from './facts.js';
-import { inferFieldType } from './lexicon.js';
+import { inferFieldType, TECH_CHOICES } from './lexicon.js';
 import { camelName, pascalName } from './naming.js';
 
 /**
@@ -331,7 +331,7 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
       );
       mapped = true;
     }
-    if (f.namesProject === true) mapped = true;
+    if (f.namesProject === true || f.techHints.some((h) => TECH_CHOICES.has(h))) mapped = true;
     if (mapped) spec.metrics.sentencesMapped = (spec.metrics.sentencesMapped ?? 0) + 1;
     else pushUnique(spec.openQuestions, `[unmapped] "${f.source}"`);
   }

@@ -135,6 +135,8 @@ describe('English golden set', () => {
       expect.objectContaining({ metric: 'throughput', value: 500, unit: 'req/s' }),
     );
     expect(s.techHints).toEqual(expect.arrayContaining(['mobile', 'real-time', 'PostgreSQL']));
+    // Naming the database is a constraint the architecture honours: understood, not an open question.
+    expect(s.openQuestions).not.toContain('[unmapped] "Data is stored in PostgreSQL."');
   });
 
   it('hotel: field statements in their own sentences', () => {

@@ -673,6 +673,17 @@ export const TYPE_WORDS: Record<string, FieldType> = dictionary({
 });
 
 /** Technology hints: a pattern in the text -> the hint reported. */
+/** Named technologies the architecture engine decides on: a sentence naming one is a constraint, understood. */
+export const TECH_CHOICES: ReadonlySet<string> = new Set([
+  'PostgreSQL',
+  'MySQL',
+  'MongoDB',
+  'Redis',
+  'SQLite',
+  'Kubernetes',
+  'Docker',
+]);
+
 export const TECH_HINTS: Array<[RegExp, string]> = [
   [/\b(mobile|ios|android|smartphone)\b|手机|移动端|安卓|苹果端/i, 'mobile'],
   [/\b(real[- ]time|live updates?|instant(ly)?|websockets?|multiplayer)\b|实时|即时/i, 'real-time'],
