@@ -4,7 +4,7 @@ import { registerDecisions } from './commands/decide.js';
 import { registerEngines } from './commands/engines.js';
 import { registerRun } from './commands/run.js';
 import { registerServers } from './commands/servers.js';
-import { registerStatus } from './commands/status.js';
+import { registerDeployments, registerStatus } from './commands/status.js';
 import { describeError, EXIT, exitCodeForError } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -16,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(powerauto --help lists the commands)');
   registerRun(program);
   registerStatus(program);
+  registerDeployments(program);
   registerDecisions(program);
   registerEngines(program);
   registerServers(program);

@@ -17,6 +17,7 @@ import {
 } from '../contracts/models.js';
 import { newId, now, type Store, type TransactionBody, type WriteTx } from '../store/store.js';
 import { gitWorkspaceStore, type WorkspaceStore } from '../workspace/workspace.js';
+import { OperationsService } from './operations.js';
 import { validateRequirement } from './requirement-input.js';
 import { artifactPath, Scheduler } from './scheduler.js';
 import { stepDefinition, templateSteps } from './templates.js';
@@ -59,6 +60,8 @@ export class Orchestrator {
   readonly bus: EventBus;
   readonly store: Store;
   readonly config: OrchestratorConfig;
+  /** Deployments, releases and monitoring: what runs where. */
+  readonly operations: OperationsService;
   readonly #home: string;
   readonly #workspace: WorkspaceStore;
   readonly #scheduler: Scheduler;
@@ -69,6 +72,7 @@ export class Orchestrator {
     this.#home = deps.home;
     this.bus = deps.bus ?? new EventBus();
     this.#workspace = deps.workspace ?? gitWorkspaceStore;
+    this.operations = new OperationsService(deps.store, deps.executor);
     this.#scheduler = new Scheduler({
       workspace: this.#workspace,
       store: deps.store,
@@ -278,6 +282,8 @@ export class Orchestrator {
   /** Resets the workspace to a finished stage's commit and re-runs everything after it. */
   async rollback(runId: string, toStep: string, actor = 'system'): Promise<Run> {
     const run = await this.getRun(runId);
+    if (run.status === 'cancelled')
+      throw new ConflictError(`run ${runId} was cancelled; start a new run instead`);
     if (this.#scheduler.isDriving(runId))
       throw new ConflictError(`run ${runId} is running; stop it before a rollback`);
     const step = await this.store.getStep(runId, toStep);

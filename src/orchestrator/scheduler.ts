@@ -10,6 +10,7 @@ import { idempotencyKey, type StepExecutor } from '../contracts/executor.js';
 import type { Metrics, Run, Step } from '../contracts/models.js';
 import { newId, now, type Store, type TransactionBody, type WriteTx } from '../store/store.js';
 import type { WorkspaceStore } from '../workspace/workspace.js';
+import { recordOperations } from './operations.js';
 import { describeFailures, evaluateQuality } from './quality.js';
 import { TERMINAL_STEP_STATES } from './state-machine.js';
 import { fixStep, type StepDefinition, stepDefinition, templateSteps } from './templates.js';
@@ -355,6 +356,7 @@ export class Scheduler {
           passed: quality.passed,
         });
       }
+      await recordOperations(store, tx, run.id, step.key, def.tool ?? '', output);
       await store.finishAttempt(tx, run.id, step.key, attempt, 'succeeded', null);
       const { escalate: _escalate, ...qualityResult } = quality ?? { escalate: false };
       await moveStep(store, tx, events, current, to, {

@@ -117,7 +117,7 @@ describe('orchestrator under random operations', () => {
             } catch (err) {
               // Refusing an operation that does not apply now is fine; an illegal move is a bug.
               expect(err).toBeInstanceOf(PowerAutoError);
-              expect((err as PowerAutoError).code).not.toBe('ILLEGAL_TRANSITION');
+              expect((err as PowerAutoError).code, (err as Error).message).not.toBe('ILLEGAL_TRANSITION');
               expect(['CONFLICT', 'BAD_INPUT']).toContain((err as PowerAutoError).code);
             }
           }

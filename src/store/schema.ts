@@ -125,6 +125,77 @@ export interface EngineCallsTable {
   createdAt: string;
 }
 
+export interface ReleasesTable {
+  id: string;
+  runId: string | null;
+  project: string;
+  version: string;
+  previousVersion: string | null;
+  bump: string;
+  tag: string;
+  commit: string;
+  artifactPath: string;
+  sha256: string;
+  notes: string;
+  requirementIds: string;
+  files: string;
+  metrics: string;
+  createdAt: string;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  runId: string | null;
+  stepKey: string | null;
+  idempotencyKey: string | null;
+  project: string;
+  environment: string;
+  plugin: string;
+  url: string;
+  version: string;
+  previousVersion: string | null;
+  status: string;
+  pid: number | null;
+  reason: string | null;
+  smoke: string;
+  metrics: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AlertsTable {
+  id: string;
+  runId: string | null;
+  project: string;
+  environment: string;
+  version: string | null;
+  rule: string;
+  severity: string;
+  state: string;
+  message: string;
+  value: number | null;
+  threshold: number | null;
+  firedAt: string;
+  resolvedAt: string | null;
+}
+
+export interface MonitoringSamplesTable {
+  project: string;
+  environment: string;
+  at: string;
+  runId: string | null;
+  version: string | null;
+  healthy: number;
+  requests: number;
+  errors: number;
+  requestRate: number;
+  errorRate: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  cpuPercent: number | null;
+  memoryMb: number | null;
+}
+
 export interface Database {
   projects: ProjectsTable;
   runs: RunsTable;
@@ -137,4 +208,8 @@ export interface Database {
   users: UsersTable;
   apiTokens: ApiTokensTable;
   engineCalls: EngineCallsTable;
+  releases: ReleasesTable;
+  deployments: DeploymentsTable;
+  alerts: AlertsTable;
+  monitoringSamples: MonitoringSamplesTable;
 }

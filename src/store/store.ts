@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { EventPayload, EventType, RunEvent } from '../contracts/events.js';
 import type {
@@ -16,19 +15,15 @@ import type {
   StepStatus,
 } from '../contracts/models.js';
 import type { Db } from './db.js';
+import { newId, now } from './ids.js';
+import { OperationsStore } from './operations.js';
 import type { Database, StepsTable } from './schema.js';
 
 export type Tx = Transaction<Database> | Db;
 export type WriteTx = Transaction<Database>;
 export type TransactionBody<T> = (tx: WriteTx, events: RunEvent[]) => Promise<T>;
 
-export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(6).toString('hex')}`;
-}
-
-export function now(): string {
-  return new Date().toISOString();
-}
+export { newId, now };
 
 export interface NewStep {
   key: string;
@@ -63,7 +58,11 @@ export type StepPatch = Partial<
  * orchestrator commits a transition, its event and its artifact together.
  */
 export class Store {
-  constructor(readonly db: Db) {}
+  readonly operations: OperationsStore;
+
+  constructor(readonly db: Db) {
+    this.operations = new OperationsStore(db);
+  }
 
   /** Runs `fn` in one transaction; the events it appended are returned for publishing after commit. */
   async transaction<T>(fn: TransactionBody<T>): Promise<{

@@ -62,10 +62,74 @@ export class RecordingExecutor implements StepExecutor {
 }
 
 export function defaultOutput(call: ToolCall): Record<string, unknown> {
+  const metrics = PASSING_METRICS[call.tool] ?? {};
+  const operational = OPERATIONAL_OUTPUTS[call.tool]?.(call);
+  return operational === undefined
+    ? { tool: call.tool, feedback: call.input.feedback ?? null, metrics }
+    : { ...operational, metrics };
+}
+
+const at = '2026-01-01T00:00:00.000Z';
+
+/** Tools whose results the orchestrator records as releases, deployments and alerts: contract-valid. */
+const OPERATIONAL_OUTPUTS: Record<string, (call: ToolCall) => Record<string, unknown>> = {
+  release_prepare: () => ({
+    project: 'svc',
+    version: '1.0.0',
+    previousVersion: null,
+    bump: 'initial',
+    tag: 'v1.0.0',
+    commit: 'c0ffee',
+    notes: 'first release',
+    requirementIds: ['REQ-001'],
+    artifactPath: '/tmp/svc-1.0.0.tgz',
+    sha256: 'a'.repeat(64),
+    files: {
+      changelog: 'CHANGELOG.md',
+      notes: 'RELEASE.md',
+      dockerfile: 'Dockerfile',
+      kubernetes: [],
+      prometheus: 'p.yml',
+      manifest: 'm.json',
+    },
+    createdAt: at,
+  }),
+  deploy: (call) => deployment(call),
+  deploy_verify: (call) => deployment(call),
+  monitor_start: () => ({
+    project: 'svc',
+    environment: 'production',
+    url: 'http://127.0.0.1:1',
+    version: '1.0.0',
+    watching: false,
+    window: { startedAt: at, endedAt: at },
+    routes: [],
+    alerts: [],
+    actions: [],
+    suggestions: [],
+    series: [],
+  }),
+};
+
+function deployment(call: ToolCall): Record<string, unknown> {
+  const environment =
+    (call.input.environment as string | undefined) ??
+    (call.input.deployment as { environment?: string } | undefined)?.environment ??
+    'staging';
   return {
-    tool: call.tool,
-    feedback: call.input.feedback ?? null,
-    metrics: PASSING_METRICS[call.tool] ?? {},
+    id: `dep-${call.runId}-${environment}`,
+    project: 'svc',
+    environment,
+    // Nothing listens on port 1: a health probe of this "deployment" honestly fails.
+    url: 'http://127.0.0.1:1',
+    version: '1.0.0',
+    previousVersion: null,
+    status: 'running',
+    pid: null,
+    plugin: 'test',
+    runId: call.runId,
+    idempotencyKey: call.idempotencyKey,
+    createdAt: at,
   };
 }
 

@@ -108,13 +108,15 @@ export function registerDecisions(program: Command): void {
 
   program
     .command('stop')
-    .description('cancel a run')
+    .description('cancel a run and stop the services it deployed')
     .argument('<run>', 'run id')
     .action(
       act(async (runId: string) =>
         withRuntime(async (runtime) => {
           const run = await runtime.orchestrator.cancel(runId, cliActor());
+          const stopped = await runtime.orchestrator.operations.stop(runId, cliActor());
           process.stdout.write(`run ${runId}: ${run.status}\n`);
+          for (const d of stopped) process.stdout.write(`stopped ${d.environment} ${d.url} (${d.version})\n`);
           return EXIT.ok;
         }),
       ),

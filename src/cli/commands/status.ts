@@ -37,8 +37,41 @@ export function registerStatus(program: Command): void {
     );
 }
 
+export function registerDeployments(program: Command): void {
+  program
+    .command('deployments')
+    .description('list what runs where, with a live health check of each URL')
+    .option('--json', 'print JSON')
+    .action(
+      act(async (flags: { json?: boolean }) =>
+        withRuntime(async (runtime) => {
+          const deployments = await runtime.orchestrator.operations.deployments();
+          if (flags.json) process.stdout.write(`${JSON.stringify(deployments)}\n`);
+          else if (deployments.length === 0) process.stdout.write('no deployments\n');
+          for (const d of flags.json ? [] : deployments) {
+            const live = d.live === null ? '' : d.live ? ' live' : ' NOT ANSWERING';
+            process.stdout.write(
+              `${d.environment.padEnd(11)} ${d.url.padEnd(28)} ${d.version.padEnd(10)} ${d.status}${live}  run ${d.runId ?? '-'}  ${d.project}\n`,
+            );
+          }
+          return EXIT.ok;
+        }),
+      ),
+    );
+}
+
 export async function printSummary(runtime: Runtime, runId: string, json: boolean) {
-  const summary = summarize(await runtime.orchestrator.getRunView(runId));
+  const deployments = await runtime.orchestrator.operations.deployments({ runId });
+  const summary = summarize(
+    await runtime.orchestrator.getRunView(runId),
+    deployments.map(({ environment, url, version, status, pid }) => ({
+      environment,
+      url,
+      version,
+      status,
+      pid,
+    })),
+  );
   if (json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return summary.status as Parameters<typeof exitCodeForStatus>[0];
@@ -47,6 +80,9 @@ export async function printSummary(runtime: Runtime, runId: string, json: boolea
     `run ${summary.runId}: ${summary.status}${summary.error ? ` (${summary.error})` : ''}\n`,
   );
   process.stdout.write(`workspace: ${summary.workspace}\n`);
+  for (const d of summary.deployments) {
+    process.stdout.write(`${d.environment}: ${d.url} (${d.version}, ${d.status})\n`);
+  }
   for (const step of summary.steps) {
     const duration = step.durationMs === null ? '' : `${(step.durationMs / 1000).toFixed(1)}s`;
     process.stdout.write(
