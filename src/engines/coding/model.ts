@@ -348,7 +348,9 @@ function operationsFromOpenApi(
           'unsupported';
       } else if (shape === 'LPL' && first) {
         // `/members/{id}/loans`, or an action such as `/books/{id}/borrow` served by the entity that links to books.
-        const linking = entities.filter((e) => e !== first && e.fields.some((f) => f.ref === first.key));
+        const linking = entities.filter(
+          (e) => e !== first && !e.action && e.fields.some((f) => f.ref === first.key),
+        );
         const child =
           last ??
           (refEntity && refEntity !== first ? refEntity : undefined) ??
@@ -358,7 +360,7 @@ function operationsFromOpenApi(
           kind = method === 'get' ? 'listChildren' : 'createChild';
           entity = child;
           parentField = field.name;
-        } else if (method === 'post' && !last && !first.action) {
+        } else if (method === 'post' && !first.action) {
           // A custom action on one item: recorded as a `<Entity><Action>` record.
           const verb = hinted?.action ?? camel(literals[literals.length - 1] ?? '');
           if (verb) {
@@ -554,9 +556,8 @@ function actionLimitRule(
   const counted = rule.entity ? findEntity(rule.entity) : undefined;
   const per = rule.per ? findEntity(rule.per) : undefined;
   const perName = per?.key ?? (rule.per ? camel(rule.per) : null);
-  const named = rule.action ? operationAction(rule.action) : null;
-  // A rule's verb may differ from the action's ("选" vs "选课"): then any action on the counted entity.
-  const verb = entities.some((e) => e.action?.verb === named) ? named : null;
+  // Without a verb ("每个学生最多选5门课程"): the action on the counted entity that records `per`.
+  const verb = rule.action ? operationAction(rule.action) : null;
   for (const record of entities) {
     const act = record.action;
     if (!act || (verb !== null && act.verb !== verb)) continue;
