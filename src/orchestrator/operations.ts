@@ -27,6 +27,8 @@ export async function recordOperations(
   }
 }
 
+export type StoredSample = Awaited<ReturnType<Store['operations']['samples']>>[number];
+
 export interface DeploymentView {
   id: string;
   runId: string | null;
@@ -131,7 +133,7 @@ export class OperationsService {
   async monitoring(
     runId: string,
     environment: string,
-  ): Promise<{ source: 'live' | 'stored'; report: MonitoringReport | null; samples: unknown[] }> {
+  ): Promise<{ source: 'live' | 'stored'; report: MonitoringReport | null; samples: StoredSample[] }> {
     const current = (await this.deployments({ runId })).find((d) => d.environment === environment);
     if (current === undefined) throw new NotFoundError('deployment', `${runId}/${environment}`);
     try {

@@ -37,14 +37,18 @@ export interface Problem {
   errors?: { path: string; message: string }[];
 }
 export interface DeploymentEntry {
-  runId: string;
-  stepKey: string;
+  id: string;
+  runId: string | null;
+  project: string;
   environment: string;
-  url: string | null;
-  version: string | null;
-  status: string | null;
-  createdAt: string;
-  deployment: Record<string, unknown>;
+  url: string;
+  version: string;
+  status: string;
+  pid: number | null;
+  plugin: string;
+  updatedAt: string;
+  /** Measured by the server just now: does the URL answer /health with 200. */
+  live: boolean | null;
 }
 export interface Sample {
   at: string;

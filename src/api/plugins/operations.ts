@@ -1,41 +1,43 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { z } from 'zod';
-import { NotFoundError, PowerAutoError } from '../../contracts/errors.js';
-import type { Artifact } from '../../contracts/models.js';
+import { NotFoundError } from '../../contracts/errors.js';
 import { ApiError } from '../errors.js';
 import { type ApiContext, route } from '../route.js';
-import { audit } from './audit.js';
 
 /**
- * Releases, deployments, monitoring series and alerts. The deployment and monitoring engines write
- * their results as step artifacts (release, deploy_*, verify_staging, monitoring), which are read
- * here; when the store has the operational tables (releases, deployments, alerts, monitoring
- * samples) their rows are returned too. Live numbers come from the monitoring engine through the
- * coordinator. Whatever is not there yet is answered with 501 and says so.
+ * Releases, deployments, monitoring series and alerts, as the orchestrator recorded them from the
+ * deployment and monitoring engines (`orchestrator.operations`). Live numbers and rollbacks go
+ * through the orchestrator to the engines; this plugin never calls an engine itself.
  */
 
 const Loose = z.record(z.string(), z.unknown());
 const RunQuery = z.object({ runId: z.string().min(1).optional() });
-const EnvParams = z.object({ runId: z.string().min(1), environment: z.enum(['staging', 'production']) });
+const Environment = z.enum(['staging', 'production']);
+const EnvParams = z.object({ runId: z.string().min(1), environment: Environment });
 
 const ReleaseEntry = z.object({
-  runId: z.string(),
-  artifactId: z.string(),
-  artifactVersion: z.number().int(),
+  runId: z.string().nullable(),
+  project: z.string(),
+  version: z.string(),
+  previousVersion: z.string().nullable(),
+  tag: z.string(),
+  sha256: z.string(),
+  notes: z.string(),
+  requirementIds: z.array(z.string()),
   createdAt: z.string(),
-  release: Loose,
 });
 const DeploymentEntry = z.object({
-  runId: z.string(),
-  stepKey: z.string(),
+  id: z.string(),
+  runId: z.string().nullable(),
+  project: z.string(),
   environment: z.string(),
-  url: z.string().nullable(),
-  version: z.string().nullable(),
-  status: z.string().nullable(),
-  createdAt: z.string(),
-  deployment: Loose,
+  url: z.string(),
+  version: z.string(),
+  status: z.string(),
+  pid: z.number().nullable(),
+  plugin: z.string(),
+  updatedAt: z.string(),
+  live: z.boolean().nullable().describe('measured now: does the URL answer /health with 200'),
 });
 const Sample = z.object({
   at: z.string(),
@@ -45,149 +47,71 @@ const Sample = z.object({
   p50Ms: z.number().nullable(),
   healthy: z.boolean().nullable(),
 });
+const AlertEntry = z.object({
+  id: z.string(),
+  runId: z.string().nullable(),
+  environment: z.string(),
+  version: z.string().nullable(),
+  rule: z.string(),
+  severity: z.string(),
+  state: z.string(),
+  message: z.string(),
+  value: z.number().nullable(),
+  threshold: z.number().nullable(),
+  firedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+});
 const MonitoringView = z.object({
   runId: z.string(),
   environment: z.string(),
-  source: z.enum(['live', 'artifact', 'table']),
+  source: z.enum(['live', 'stored']),
   url: z.string().nullable(),
   version: z.string().nullable(),
   series: z.array(Sample),
-  alerts: z.array(Loose),
+  alerts: z.array(AlertEntry),
   actions: z.array(Loose),
   metrics: z.record(z.string(), z.number()),
 });
 
-const DEPLOY_STEPS: Record<string, string> = {
-  deploy_staging: 'staging',
-  verify_staging: 'staging',
-  deploy_production: 'production',
-};
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-function toSample(value: unknown): z.infer<typeof Sample> | null {
-  const s = asRecord(value);
-  const at = str(s.at) ?? str(s.createdAt) ?? str(s.sampledAt);
-  if (at === null) return null;
-  return {
-    at,
-    requestRate: num(s.requestRate),
-    errorRate: num(s.errorRate),
-    p95Ms: num(s.p95Ms),
-    p50Ms: num(s.p50Ms),
-    healthy:
-      typeof s.healthy === 'boolean' ? s.healthy : typeof s.healthy === 'number' ? s.healthy === 1 : null,
-  };
-}
-
-/** Table names the store has now (migrations for these land separately). */
-async function tables(ctx: ApiContext): Promise<Set<string>> {
-  const list = await ctx.runtime.store.db.introspection.getTables();
-  return new Set(list.map((t) => t.name));
-}
-
-/** Rows of an operational table, newest last, JSON text columns parsed. Unknown shape: kept loose. */
-async function tableRows(ctx: ApiContext, name: string, limit = 2_000): Promise<Record<string, unknown>[]> {
-  const result = await sql<Record<string, unknown>>`select * from ${sql.table(name)} limit ${limit}`.execute(
-    ctx.runtime.store.db,
-  );
-  return result.rows.map((row) => {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(row)) {
-      const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-      out[camel] = typeof value === 'string' && /^[[{]/.test(value) ? safeJson(value) : value;
-    }
-    return out;
-  });
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-async function artifactsOf(ctx: ApiContext, runId: string | undefined): Promise<Artifact[]> {
-  const { store } = ctx.runtime;
-  const runs =
-    runId === undefined
-      ? await store.listRuns({ limit: 200 })
-      : [await ctx.runtime.orchestrator.getRun(runId)];
-  const all: Artifact[] = [];
-  for (const run of runs) all.push(...(await store.listArtifacts(run.id)));
-  return all;
-}
-
 export async function operationsPlugin(app: FastifyInstance, ctx: ApiContext) {
-  const { coordinator, orchestrator } = ctx.runtime;
+  const { orchestrator } = ctx.runtime;
+  const { operations } = orchestrator;
+  const records = ctx.runtime.store.operations;
 
   route(app, ctx, {
     method: 'GET',
     url: '/api/v1/releases',
-    summary: 'Releases (notes, version, tag), newest first',
+    summary: 'Releases (version, tag, notes, digest), newest first',
     tags: ['releases'],
     access: 'deployments:read',
     query: RunQuery,
-    response: z.object({ releases: z.array(ReleaseEntry), table: z.array(Loose).nullable() }),
-    handler: async ({ query }) => {
-      const releases = (await artifactsOf(ctx, query.runId))
-        .filter((a) => a.stepKey === 'release')
-        .map((a) => ({
-          runId: a.runId,
-          artifactId: a.id,
-          artifactVersion: a.version,
-          createdAt: a.createdAt,
-          release: asRecord(a.content),
-        }))
-        .reverse();
-      const table = (await tables(ctx)).has('releases') ? await tableRows(ctx, 'releases') : null;
-      return {
-        releases,
-        table: table?.filter((r) => query.runId === undefined || r.runId === query.runId) ?? null,
-      };
-    },
+    response: z.object({ releases: z.array(ReleaseEntry) }),
+    handler: async ({ query }) => ({
+      releases: (await records.listReleases(query.runId)).map((r) => ({
+        runId: r.runId,
+        project: r.project,
+        version: r.version,
+        previousVersion: r.previousVersion,
+        tag: r.tag,
+        sha256: r.sha256,
+        notes: r.notes,
+        requirementIds: JSON.parse(r.requirementIds) as string[],
+        createdAt: r.createdAt,
+      })),
+    }),
   });
 
   route(app, ctx, {
     method: 'GET',
     url: '/api/v1/deployments',
-    summary: 'Deployments per run and environment, with their URLs and status',
+    summary: 'The current deployment of each environment, with a live health check of its URL',
     tags: ['deployments'],
     access: 'deployments:read',
     query: RunQuery,
-    response: z.object({ deployments: z.array(DeploymentEntry), table: z.array(Loose).nullable() }),
-    handler: async ({ query }) => {
-      const latest = new Map<string, z.infer<typeof DeploymentEntry>>();
-      for (const a of await artifactsOf(ctx, query.runId)) {
-        const environment = DEPLOY_STEPS[a.stepKey];
-        if (environment === undefined) continue;
-        const d = asRecord(a.content);
-        // verify_staging re-reports the staging deployment with its smoke results: the later wins.
-        latest.set(`${a.runId}/${environment}`, {
-          runId: a.runId,
-          stepKey: a.stepKey,
-          environment,
-          url: str(d.url),
-          version: str(d.version),
-          status: str(d.status),
-          createdAt: a.createdAt,
-          deployment: d,
-        });
-      }
-      const table = (await tables(ctx)).has('deployments') ? await tableRows(ctx, 'deployments') : null;
-      return {
-        deployments: [...latest.values()].reverse(),
-        table: table?.filter((r) => query.runId === undefined || r.runId === query.runId) ?? null,
-      };
-    },
+    response: z.object({ deployments: z.array(DeploymentEntry) }),
+    handler: async ({ query }) => ({
+      deployments: await operations.deployments(query.runId === undefined ? {} : { runId: query.runId }),
+    }),
   });
 
   route(app, ctx, {
@@ -195,106 +119,64 @@ export async function operationsPlugin(app: FastifyInstance, ctx: ApiContext) {
     url: '/api/v1/deployments/:runId/:environment/monitoring',
     summary: 'Monitoring series (request rate, error rate, latency), alerts and remediation log',
     description:
-      'Live from the monitoring engine (monitor_report) when it answers; else the series recorded in the run’s monitoring artifact; 501 when neither exists yet.',
+      'A fresh report from the monitoring engine when it answers (its samples are kept); otherwise the stored series. 501 when there is neither.',
     tags: ['monitoring'],
     access: 'deployments:read',
     params: EnvParams,
     response: MonitoringView,
     handler: async ({ params }) => {
       await orchestrator.getRun(params.runId);
-      const artifacts = await ctx.runtime.store.listArtifacts(params.runId);
-      const deployStep = params.environment === 'production' ? 'deploy_production' : 'deploy_staging';
-      const deployment = asRecord(artifacts.filter((a) => a.stepKey === deployStep).at(-1)?.content);
-      if (Object.keys(deployment).length === 0)
-        throw new NotFoundError('deployment', `${params.runId}/${params.environment}`);
-      const fromReport = (report: Record<string, unknown>, source: 'live' | 'artifact') => ({
-        runId: params.runId,
-        environment: params.environment,
-        source,
-        url: str(report.url) ?? str(deployment.url),
-        version: str(report.version) ?? str(deployment.version),
-        series: (Array.isArray(report.series) ? report.series : []).map(toSample).filter((s) => s !== null),
-        alerts: (Array.isArray(report.alerts) ? report.alerts : []).map(asRecord),
-        actions: (Array.isArray(report.actions) ? report.actions : []).map(asRecord),
-        metrics: Object.fromEntries(
-          Object.entries(asRecord(report.metrics)).filter(
-            (e): e is [string, number] => typeof e[1] === 'number',
-          ),
-        ),
-      });
+      let result: Awaited<ReturnType<typeof operations.monitoring>>;
       try {
-        const live = await coordinator.callTool(
-          {
-            role: 'monitoring',
-            tool: 'monitor_report',
-            input: {
-              environment: params.environment,
-              ...(str(deployment.project) ? { project: deployment.project } : {}),
-            },
-            runId: params.runId,
-            stepKey: 'api:monitor_report',
-            attempt: 1,
-            idempotencyKey: `${params.runId}:api:monitor_report:${randomUUID()}`,
-          },
-          { signal: AbortSignal.timeout(10_000) },
-        );
-        return fromReport(live, 'live');
+        result = await operations.monitoring(params.runId, params.environment);
       } catch (err) {
-        if ((await tables(ctx)).has('monitoring_samples')) {
-          const rows = await sql<
-            Record<string, unknown>
-          >`select * from monitoring_samples where run_id = ${params.runId} and environment = ${params.environment} order by at desc limit 720`.execute(
-            ctx.runtime.store.db,
-          );
-          if (rows.rows.length > 0) {
-            const series = rows.rows.reverse();
-            return { ...fromReport({ series }, 'artifact'), source: 'table' as const };
-          }
-        }
-        const monitoring =
-          params.environment === 'production'
-            ? artifacts.filter((a) => a.stepKey === 'monitoring').at(-1)
-            : undefined;
-        if (monitoring !== undefined) return fromReport(asRecord(monitoring.content), 'artifact');
-        const why = err instanceof PowerAutoError ? err.message : 'the monitoring engine did not answer';
+        if (err instanceof NotFoundError) throw err;
         throw new ApiError(
           'NOT_AVAILABLE',
-          `monitoring data is not available yet for this deployment: ${why}`,
+          `monitoring data is not available for this deployment yet: ${(err as Error).message}`,
         );
       }
+      const alerts = (await records.listAlerts({ runId: params.runId })).filter(
+        (a) => a.environment === params.environment,
+      );
+      return {
+        runId: params.runId,
+        environment: params.environment,
+        source: result.source,
+        url: result.report?.url ?? null,
+        version: result.report?.version ?? null,
+        series: result.samples.map((s) => ({
+          at: s.at,
+          requestRate: s.requestRate,
+          errorRate: s.errorRate,
+          p95Ms: s.p95Ms,
+          p50Ms: s.p50Ms,
+          healthy: s.healthy === 1,
+        })),
+        alerts,
+        actions: result.report?.actions ?? [],
+        metrics: result.report?.metrics ?? {},
+      };
     },
   });
 
   route(app, ctx, {
     method: 'GET',
     url: '/api/v1/alerts',
-    summary: 'Alerts raised by the monitoring engine',
+    summary: 'Alerts raised by the monitoring engine, newest first',
     tags: ['monitoring'],
     access: 'deployments:read',
     query: RunQuery,
-    response: z.object({ alerts: z.array(Loose), source: z.enum(['table', 'artifacts']) }),
-    handler: async ({ query }) => {
-      if ((await tables(ctx)).has('alerts')) {
-        const rows = await tableRows(ctx, 'alerts');
-        return {
-          alerts: rows.filter((r) => query.runId === undefined || r.runId === query.runId),
-          source: 'table' as const,
-        };
-      }
-      const alerts = (await artifactsOf(ctx, query.runId))
-        .filter((a) => a.stepKey === 'monitoring')
-        .flatMap((a) => {
-          const list = asRecord(a.content).alerts;
-          return (Array.isArray(list) ? list : []).map((alert) => ({ ...asRecord(alert), runId: a.runId }));
-        });
-      return { alerts, source: 'artifacts' as const };
-    },
+    response: z.object({ alerts: z.array(AlertEntry) }),
+    handler: async ({ query }) => ({
+      alerts: await records.listAlerts(query.runId === undefined ? {} : { runId: query.runId }),
+    }),
   });
 
   route(app, ctx, {
     method: 'POST',
     url: '/api/v1/deployments/:runId/:environment/rollback',
-    summary: 'Roll a deployment back to the previous release (deployment engine deploy_rollback)',
+    summary: 'Roll a deployment back to the previous release',
     tags: ['deployments'],
     access: 'deployments:write',
     params: EnvParams,
@@ -302,50 +184,9 @@ export async function operationsPlugin(app: FastifyInstance, ctx: ApiContext) {
     response: z.object({ deployment: Loose }),
     handler: async ({ params, body, user }) => {
       await orchestrator.getRun(params.runId);
-      const artifacts = await ctx.runtime.store.listArtifacts(params.runId);
-      const deployStep = params.environment === 'production' ? 'deploy_production' : 'deploy_staging';
-      const deployment = asRecord(artifacts.filter((a) => a.stepKey === deployStep).at(-1)?.content);
-      if (Object.keys(deployment).length === 0)
-        throw new NotFoundError('deployment', `${params.runId}/${params.environment}`);
       const reason = body.reason ?? `rollback requested by ${user.username}`;
-      await audit(
-        ctx.runtime,
-        user.username,
-        'deployment.rollback',
-        `${params.runId}/${params.environment}`,
-        { reason },
-      );
-      const result = await coordinator.callTool(
-        {
-          role: 'deployment',
-          tool: 'deploy_rollback',
-          input: {
-            environment: params.environment,
-            reason,
-            ...(str(deployment.project) ? { project: deployment.project } : {}),
-          },
-          runId: params.runId,
-          stepKey: `api:rollback:${params.environment}`,
-          attempt: 1,
-          idempotencyKey: `${params.runId}:api:rollback:${randomUUID()}`,
-        },
-        { signal: AbortSignal.timeout(120_000) },
-      );
-      return { deployment: result };
-    },
-  });
-
-  route(app, ctx, {
-    method: 'GET',
-    url: '/api/v1/monitoring/tables',
-    summary: 'Which operational tables the store has (releases, deployments, alerts, samples)',
-    tags: ['monitoring'],
-    access: 'deployments:read',
-    response: z.object({ tables: z.record(z.string(), z.boolean()) }),
-    handler: async () => {
-      const have = await tables(ctx);
-      const names = ['releases', 'deployments', 'alerts', 'monitoring_samples'];
-      return { tables: Object.fromEntries(names.map((n) => [n, have.has(n)])) };
+      const deployment = await operations.rollback(params.runId, params.environment, reason, user.username);
+      return { deployment };
     },
   });
 }
