@@ -15,9 +15,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A real runtime (temp POWERAUTO_HOME, SQLite, embedded engines) behind a real server on port 0. */
-export async function startHarness(options: ApiServerOptions = {}): Promise<Harness> {
-  const home = mkdtempSync(join(tmpdir(), 'powerauto-api-'));
+/**
+ * A real runtime (temp POWERAUTO_HOME, SQLite, embedded engines) behind a real server on port 0.
+ * A second harness alive at the same time must share the first one's `home`: in-process engines
+ * serve one home per process.
+ */
+export async function startHarness(options: ApiServerOptions = {}, sharedHome?: string): Promise<Harness> {
+  const home = sharedHome ?? mkdtempSync(join(tmpdir(), 'powerauto-api-'));
   const runtime = await startRuntime(loadConfig({ POWERAUTO_HOME: home }));
   const server = await startApiServer(runtime, {
     host: '127.0.0.1',
@@ -33,7 +37,7 @@ export async function startHarness(options: ApiServerOptions = {}): Promise<Harn
     async close() {
       await server.close();
       await runtime.close();
-      rmSync(home, { recursive: true, force: true });
+      if (sharedHome === undefined) rmSync(home, { recursive: true, force: true });
     },
   };
 }

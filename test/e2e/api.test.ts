@@ -252,7 +252,7 @@ describe('API gateway', () => {
 describe('rate limits', () => {
   let limited: Harness;
   beforeAll(async () => {
-    limited = await startHarness({ rateLimit: { max: 5, timeWindowMs: 60_000 } });
+    limited = await startHarness({ rateLimit: { max: 5, timeWindowMs: 60_000 } }, h.home);
   });
   afterAll(async () => {
     await limited?.close();
