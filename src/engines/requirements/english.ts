@@ -144,7 +144,12 @@ function repairTags(ts: Tok[]): Tok[] {
         prev?.tags.has('Gerund') ||
         next === undefined ||
         next.tags.has('Modal') ||
-        next.tags.has('Auxiliary'))
+        next.tags.has('Auxiliary') ||
+        // "users add tasks with a title", "list tasks and …": the object of a known action.
+        (prev !== undefined &&
+          prev.tags.has('Verb') &&
+          EN_VERB_ACTIONS[prev.root] !== undefined &&
+          (next.tags.has('Preposition') || next.tags.has('Conjunction') || breaksAfter(t))))
     ) {
       t.tags = new Set(['Noun', 'Plural']);
       if (t.root === t.norm) t.root = t.norm.replace(/s$/, '');
