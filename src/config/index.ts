@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PowerAutoError } from '../contracts/errors.js';
 import { Role } from '../contracts/models.js';
+import { EngineLlmConfig } from './engine-llm.js';
 import { EnginesConfig } from './engines.js';
 import { OrchestratorConfig } from './orchestrator.js';
 
@@ -16,6 +17,8 @@ export const ServerConfig = z.object({
 export const PowerAutoConfig = OrchestratorConfig.extend({
   engines: EnginesConfig.default(EnginesConfig.parse({})),
   server: ServerConfig.default(ServerConfig.parse({})),
+  /** LLM providers per engine (see config/llm.ts); absent = every engine runs its offline brain. */
+  llm: EngineLlmConfig.optional(),
 });
 export type PowerAutoConfig = z.infer<typeof PowerAutoConfig>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Metrics } from './models.js';
+import { ProducedBy } from './produced-by.js';
 import { EntityField, Relation } from './requirements.js';
 
 /**
@@ -66,6 +67,7 @@ export const ArchitectureSpec = z.object({
   ),
   /** mustHavesUntraced, openapiValid (1/0), operations, components, entities */
   metrics: Metrics,
+  producedBy: ProducedBy.optional(),
   /** Feedback the engine could not apply, quoted. */
   openQuestions: z.array(z.string()).default([]),
 });
@@ -89,5 +91,6 @@ export const TestPlan = z.object({
   cases: z.array(TestCase),
   /** cases, requirementsWithoutCases, smokeCases */
   metrics: Metrics,
+  producedBy: ProducedBy.optional(),
 });
 export type TestPlan = z.infer<typeof TestPlan>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Metrics } from './models.js';
+import { ProducedBy } from './produced-by.js';
 
 /**
  * code_generate / code_fix result. Metrics are measured on the files written:
@@ -17,6 +18,7 @@ export const CodeReport = z.object({
   /** Failures code_fix could not repair, each with its reason; non-empty ends the fix loop. */
   unresolved: z.array(z.string()).default([]),
   metrics: Metrics,
+  producedBy: ProducedBy.optional(),
 });
 export type CodeReport = z.infer<typeof CodeReport>;
 
@@ -38,5 +40,6 @@ export const StaticAnalysisReport = z.object({
     )
     .default([]),
   metrics: Metrics,
+  producedBy: ProducedBy.optional(),
 });
 export type StaticAnalysisReport = z.infer<typeof StaticAnalysisReport>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Metrics } from './models.js';
+import { ProducedBy } from './produced-by.js';
 
 export const Environment = z.enum(['staging', 'production']);
 export type Environment = z.infer<typeof Environment>;
@@ -36,6 +37,7 @@ export const Release = z.object({
   files: ReleaseFiles,
   createdAt: z.string(),
   metrics: Metrics,
+  producedBy: ProducedBy.optional(),
 });
 export type Release = z.infer<typeof Release>;
 
@@ -87,5 +89,6 @@ export const Deployment = z.object({
   logFile: z.string().nullable().default(null),
   createdAt: z.string(),
   metrics: Metrics,
+  producedBy: ProducedBy.optional(),
 });
 export type Deployment = z.infer<typeof Deployment>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Metrics } from './models.js';
+import { ProducedBy } from './produced-by.js';
 
 export const AlertSeverity = z.enum(['info', 'warning', 'critical']);
 export type AlertSeverity = z.infer<typeof AlertSeverity>;
@@ -81,5 +82,6 @@ export const MonitoringReport = z.object({
    * could not be measured (no requests seen) is absent, so a gate on it fails rather than passes.
    */
   metrics: Metrics,
+  producedBy: ProducedBy.optional(),
 });
 export type MonitoringReport = z.infer<typeof MonitoringReport>;

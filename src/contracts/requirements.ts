@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Metrics } from './models.js';
+import { ProducedBy } from './produced-by.js';
 
 /**
  * The requirements stage artifact. Names (`Entity.name`, `EntityField.name`) are ASCII identifiers
@@ -141,5 +142,6 @@ export const RequirementsSpec = z.object({
    * openQuestions, entities, sentences, sentencesMapped, businessRules, nonFunctional, actors.
    */
   metrics: Metrics,
+  producedBy: ProducedBy.optional(),
 });
 export type RequirementsSpec = z.infer<typeof RequirementsSpec>;

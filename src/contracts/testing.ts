@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Metrics } from './models.js';
+import { ProducedBy } from './produced-by.js';
 
 export const TestStatus = z.enum(['passed', 'failed', 'skipped']);
 
@@ -55,5 +56,6 @@ export const TestReport = z.object({
     })
     .optional(),
   metrics: Metrics,
+  producedBy: ProducedBy.optional(),
 });
 export type TestReport = z.infer<typeof TestReport>;

@@ -1,8 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createEngineServer } from '../mcp-server.js';
+import { selectBrain } from '../select-brain.js';
+import { createRequirementsLlmBrain } from './llm.js';
 import { offlineBrain } from './offline.js';
 
 /** The requirements engine as an MCP server; call once per connection. */
 export function createServer(): McpServer {
-  return createEngineServer('requirements', offlineBrain);
+  return createEngineServer(
+    'requirements',
+    selectBrain('requirements', offlineBrain, createRequirementsLlmBrain),
+  );
 }
