@@ -60,6 +60,23 @@ export const SchedulerConfig = z.object({
 });
 export type SchedulerConfig = z.infer<typeof SchedulerConfig>;
 
+const StageBudget = z.object({
+  usd: z.number().positive().optional(),
+  tokens: z.number().int().positive().optional(),
+});
+
+/**
+ * LLM spend limits, checked before each step is dispatched against the usage the engines reported in
+ * their outputs' metrics (llmInputTokens, llmOutputTokens, llmCostUsd). Default: none (no limit).
+ * `perStage` is keyed by step key (`requirements`, `coding`, …; every `fix-N` round counts as `fix`).
+ */
+export const BudgetsConfig = z.object({
+  perRunUsd: z.number().positive().optional(),
+  perRunTokens: z.number().int().positive().optional(),
+  perStage: z.record(z.string(), StageBudget).default({}),
+});
+export type BudgetsConfig = z.infer<typeof BudgetsConfig>;
+
 export const OrchestratorConfig = z.object({
   scheduler: SchedulerConfig.default(SchedulerConfig.parse({})),
   /** Approval policy per gate when a run does not say; `--yes` makes every gate `auto`. */
@@ -67,5 +84,6 @@ export const OrchestratorConfig = z.object({
   quality: z.record(z.string(), z.array(QualityCheckConfig)).default(DEFAULT_QUALITY_GATES),
   /** Longest requirement text accepted, in bytes (UTF-8). */
   maxRequirementBytes: z.number().int().positive().default(100_000),
+  budgets: BudgetsConfig.default({ perStage: {} }),
 });
 export type OrchestratorConfig = z.infer<typeof OrchestratorConfig>;

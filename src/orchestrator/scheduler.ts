@@ -10,6 +10,7 @@ import { idempotencyKey, type StepExecutor } from '../contracts/executor.js';
 import type { Metrics, Run, Step } from '../contracts/models.js';
 import { newId, now, type Store, type TransactionBody, type WriteTx } from '../store/store.js';
 import type { WorkspaceStore } from '../workspace/workspace.js';
+import { assertWithinBudget } from './budget.js';
 import { recordOperations } from './operations.js';
 import { describeFailures, evaluateQuality } from './quality.js';
 import { TERMINAL_STEP_STATES } from './state-machine.js';
@@ -230,6 +231,7 @@ export class Scheduler {
     const signal = AbortSignal.any([runSignal, timeout]);
     let output: Record<string, unknown>;
     try {
+      await assertWithinBudget(store, config.budgets, run.id);
       const workspace = await this.#deps.workspaceOf(run);
       const input = await this.#buildInput(run, step, def, workspace);
       output = await executor.callTool(
