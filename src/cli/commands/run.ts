@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
 import { BadInputError } from '../../contracts/errors.js';
 import { GateName, TemplateName } from '../../contracts/models.js';
+import { estimateRun, formatEstimate } from '../../orchestrator/estimate.js';
 import { carryOn, cliActor } from '../carry-on.js';
 import { act, EXIT, exitCodeForStatus } from '../exit-codes.js';
 import { withRuntime } from '../runtime-scope.js';
@@ -45,12 +47,9 @@ export function registerRun(program: Command): void {
         }
         const requirement = await readRequirement(requirementArg, flags.file);
         if (flags.estimate) {
-          // No LLM provider exists yet: every engine is offline and deterministic.
-          const line =
-            'estimate: 0 model calls, $0.00; no LLM provider is configured, so the offline engines run at no cost';
-          process.stdout.write(
-            flags.json ? `${JSON.stringify({ calls: 0, costUsd: 0, provider: null })}\n` : `${line}\n`,
-          );
+          const text = typeof requirement === 'string' ? requirement : new TextDecoder().decode(requirement);
+          const estimate = estimateRun(loadConfig().config.llm, template.data, text, maxFixRounds);
+          process.stdout.write(flags.json ? `${JSON.stringify(estimate)}\n` : formatEstimate(estimate));
           return EXIT.ok;
         }
         return withRuntime(async (runtime) => {
