@@ -349,6 +349,23 @@ describe('Orchestrator', () => {
     expect(seen.at(-1)?.type).toBe('run.status');
   });
 
+  it('puts the workspace where the run names it, and never over existing files', async () => {
+    const { orchestrator, home } = await setup(new RecordingExecutor());
+    const chosen = join(home, 'my-service');
+    const run = await orchestrator.startRun({
+      requirement: REQUIREMENT,
+      template: 'prototype',
+      workspace: chosen,
+    });
+    await orchestrator.drive(run.id);
+    expect((await orchestrator.getRunView(run.id)).project.workspacePath).toBe(chosen);
+    expect(existsSync(join(chosen, '.git'))).toBe(true);
+    expect(existsSync(join(chosen, 'stages', 'coding.txt'))).toBe(true);
+    await expect(
+      orchestrator.startRun({ requirement: REQUIREMENT, template: 'prototype', workspace: chosen }),
+    ).rejects.toThrow(/workspace folder .*my-service is not empty/);
+  });
+
   it('refuses bad input with clear errors', async () => {
     const { orchestrator } = await setup(new RecordingExecutor());
     await expect(orchestrator.startRun({ requirement: '   ' })).rejects.toThrow('the requirement is empty');

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { EventBus } from '../bus/bus.js';
 import type { OrchestratorConfig } from '../config/orchestrator.js';
 import { toolContract } from '../contracts/engines.js';
@@ -40,6 +41,8 @@ export interface StartRunRequest {
   projectId?: string;
   options?: Partial<RunOptions>;
   actor?: string;
+  /** Where the new project's git workspace goes (a new or empty folder); default under the home. */
+  workspace?: string;
 }
 
 export interface RunView {
@@ -87,12 +90,13 @@ export class Orchestrator {
     return this.#scheduler.queueDepth;
   }
 
-  async createProject(name: string, actor = 'system'): Promise<Project> {
+  async createProject(name: string, actor = 'system', workspace?: string): Promise<Project> {
     const id = newId('prj');
     const project: Project = {
       id,
       name: name.slice(0, 120),
-      workspacePath: join(this.#home, 'workspaces', id),
+      workspacePath:
+        workspace === undefined ? join(this.#home, 'workspaces', id) : await usableWorkspace(workspace),
       createdAt: now(),
     };
     await this.#workspace.init(project.workspacePath);
@@ -118,7 +122,7 @@ export class Orchestrator {
     const actor = request.actor ?? 'system';
     const project =
       request.projectId === undefined
-        ? await this.createProject(projectNameFrom(requirement), actor)
+        ? await this.createProject(projectNameFrom(requirement), actor, request.workspace)
         : await this.#project(request.projectId);
     const run: Run = {
       id: newId('run'),
@@ -521,6 +525,18 @@ export class Orchestrator {
     this.bus.publish(events);
     return result;
   }
+}
+
+/** A workspace folder the user named must be new or empty: a run never writes over someone's files. */
+async function usableWorkspace(path: string): Promise<string> {
+  const absolute = resolve(path);
+  const entries = await readdir(absolute).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw new BadInputError(`cannot use ${absolute} as the workspace: ${err.code ?? err.message}`);
+  });
+  if (entries.length > 0)
+    throw new BadInputError(`the workspace folder ${absolute} is not empty; name a new or empty folder`);
+  return absolute;
 }
 
 function projectNameFrom(requirement: string): string {

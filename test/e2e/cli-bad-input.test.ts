@@ -107,6 +107,16 @@ describe('powerauto refuses bad input clearly', () => {
     expectUsageError(await powerauto(impossible, ['status']), /POWERAUTO_HOME .* is not usable/);
   });
 
+  it('a workspace folder that is not empty', async () => {
+    const taken = join(root, 'taken');
+    await mkdir(taken);
+    await writeFile(join(taken, 'notes.txt'), 'mine');
+    expectUsageError(
+      await powerauto(home, ['run', 'A todo app.', '--workspace', taken, '--yes']),
+      /the workspace folder .*taken is not empty/,
+    );
+  });
+
   it('commander usage errors exit 2 too', async () => {
     const result = await powerauto(home, ['reject', 'run_x']);
     expect(result.code).toBe(2);

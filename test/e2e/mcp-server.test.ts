@@ -56,7 +56,8 @@ describe('powerauto mcp', () => {
     ]);
 
     const { runId } = await call<{ runId: string }>('start_run', {
-      requirement: 'A clinic service where patients book appointments with a doctor. Doctors list their appointments.',
+      requirement:
+        'A clinic service where patients book appointments with a doctor. Doctors list their appointments.',
       template: 'design',
     });
     const approved: string[] = [];
@@ -84,7 +85,10 @@ describe('powerauto mcp', () => {
     });
     expect(artifact.content.api.openapi).toBe('3.1.0');
 
-    const refused = await client.callTool({ name: 'approve_gate', arguments: { runId, gate: 'requirements' } });
+    const refused = await client.callTool({
+      name: 'approve_gate',
+      arguments: { runId, gate: 'requirements' },
+    });
     expect(refused.isError).toBe(true);
     expect(JSON.stringify(refused.content)).toMatch(/CONFLICT: gate requirements .* is not waiting/);
   });

@@ -146,8 +146,7 @@ function repairTags(ts: Tok[]): Tok[] {
         next.tags.has('Modal') ||
         next.tags.has('Auxiliary') ||
         // "users add tasks with a title", "list tasks and …": the object of a known action.
-        (prev !== undefined &&
-          prev.tags.has('Verb') &&
+        (prev?.tags.has('Verb') &&
           EN_VERB_ACTIONS[prev.root] !== undefined &&
           (next.tags.has('Preposition') || next.tags.has('Conjunction') || breaksAfter(t))))
     ) {
