@@ -17,7 +17,7 @@ import type {
 import type { Db } from './db.js';
 import { newId, now } from './ids.js';
 import { OperationsStore } from './operations.js';
-import type { Database, StepsTable } from './schema.js';
+import type { Database, EngineCallsTable, StepsTable } from './schema.js';
 
 export type Tx = Transaction<Database> | Db;
 export type WriteTx = Transaction<Database>;
@@ -397,18 +397,7 @@ export class Store {
 
   // engine calls
 
-  async insertEngineCall(call: {
-    runId: string | null;
-    stepKey: string | null;
-    role: string;
-    tool: string;
-    instance: string;
-    outcome: string;
-    latencyMs: number;
-    requestBytes: number;
-    responseBytes: number;
-    idempotencyKey: string | null;
-  }): Promise<void> {
+  async insertEngineCall(call: Omit<EngineCallsTable, 'id' | 'createdAt'>): Promise<void> {
     await this.db
       .insertInto('engineCalls')
       .values({ ...call, id: newId('call'), createdAt: now() })
