@@ -299,7 +299,7 @@ export class Scheduler {
   ): Promise<void> {
     const { store, config } = this.#deps;
     const metrics = readMetrics(output);
-    const checks = config.quality[def.qualityGate ?? def.key.replace(/^fix-\d+$/, 'fix')];
+    const checks = config.quality[def.qualityGate ?? def.key];
     const quality =
       checks === undefined ? null : evaluateQuality(def.qualityGate ?? def.key, checks, metrics);
 
