@@ -12,6 +12,7 @@ import type { Runtime } from '../orchestrator/runtime.js';
 import { UserStore } from '../store/users.js';
 import { Authenticator, loadOrCreateSecret } from './auth/authenticator.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
+import { can } from './auth/rbac.js';
 import { installErrorHandlers, problem, sendProblem } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { audit, auditPlugin } from './plugins/audit.js';
@@ -200,7 +201,13 @@ export async function buildApiApp(
     onRequest: guard(ctx, 'mcp:use'),
     handler: async (req, reply) => {
       reply.hijack();
-      await handleMcpRequest(runtime, req.raw, reply.raw, req.body);
+      const user = req.user!;
+      // The MCP tools check the same RBAC table as the REST routes: mcp:use is not gates:decide.
+      await handleMcpRequest(runtime, req.raw, reply.raw, req.body, {
+        actor: user.username,
+        role: user.role,
+        may: (permission) => can(user.role, permission),
+      });
     },
   });
 

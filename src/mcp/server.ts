@@ -6,6 +6,18 @@ import { GateName, TemplateName } from '../contracts/models.js';
 import { summarize } from '../orchestrator/run-summary.js';
 import type { Runtime } from '../orchestrator/runtime.js';
 
+/** The permissions the tools need, named as in the API's RBAC table. */
+export type McpPermission = 'projects:write' | 'runs:read' | 'runs:write' | 'gates:decide';
+
+/** Who is calling: the local user on stdio (trusted like the CLI), a signed-in user over HTTP. */
+export interface McpCaller {
+  actor: string;
+  role: string;
+  may(permission: McpPermission): boolean;
+}
+
+export const LOCAL_CALLER: McpCaller = { actor: 'mcp', role: 'local', may: () => true };
+
 const RunId = z.string().min(1).describe('run id, e.g. run_1a2b3c4d5e6f');
 const Gate = z
   .string()
@@ -16,8 +28,19 @@ const Gate = z
  * The orchestrator as an MCP server, so an assistant (Claude Desktop, Cursor, Kilo Code) can drive
  * a whole product run. Runs advance in the background; `get_run` reports where they are.
  */
-export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): McpServer {
+export function createOrchestratorMcpServer(runtime: Runtime, caller: McpCaller = LOCAL_CALLER): McpServer {
   const { orchestrator } = runtime;
+  const actor = caller.actor;
+  /** Refuses a tool the caller's role may not use, with the same words as the REST API. */
+  const answer = (permission: McpPermission, fn: () => Promise<object>) =>
+    caller.may(permission)
+      ? respond(fn)
+      : Promise.resolve(
+          failure(
+            'FORBIDDEN',
+            `your role (${caller.role}) may not do this: it needs the ${permission} permission`,
+          ),
+        );
   const server = new McpServer({ name: 'powerautomation', version: '0.1.0' });
   const advance = (runId: string) => {
     orchestrator.drive(runId).catch((err: unknown) => {
@@ -32,7 +55,7 @@ export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): Mc
       inputSchema: { name: z.string().min(1).max(120) },
     },
     (args) =>
-      answer(async () => {
+      answer('projects:write', async () => {
         const project = await orchestrator.createProject(args.name, actor);
         return { projectId: project.id, workspace: project.workspacePath };
       }),
@@ -52,7 +75,7 @@ export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): Mc
       },
     },
     (args) =>
-      answer(async () => {
+      answer('runs:write', async () => {
         const gatePolicies = args.autoApprove
           ? Object.fromEntries(GateName.options.map((g) => [g, 'auto']))
           : {};
@@ -77,7 +100,7 @@ export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): Mc
       description: 'A run with its steps, statuses, measured metrics and the gate it waits at.',
       inputSchema: { runId: RunId },
     },
-    (args) => answer(async () => summarize(await orchestrator.getRunView(args.runId))),
+    (args) => answer('runs:read', async () => summarize(await orchestrator.getRunView(args.runId))),
   );
 
   server.registerTool(
@@ -87,7 +110,7 @@ export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): Mc
       inputSchema: { runId: RunId.optional() },
     },
     (args) =>
-      answer(async () => {
+      answer('runs:read', async () => {
         const pending = await orchestrator.pendingApprovals(args.runId);
         return {
           pending: pending.map(({ run, step, artifact }) => {
@@ -119,7 +142,7 @@ export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): Mc
       },
     },
     (args) =>
-      answer(async () => {
+      answer('gates:decide', async () => {
         const approval = await orchestrator.approve(args.runId, args.gate, {
           actor,
           ...(args.comment === undefined ? {} : { comment: args.comment }),
@@ -137,7 +160,7 @@ export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): Mc
       inputSchema: { runId: RunId, gate: Gate, feedback: z.string().min(1) },
     },
     (args) =>
-      answer(async () => {
+      answer('gates:decide', async () => {
         const approval = await orchestrator.reject(args.runId, args.gate, { actor, feedback: args.feedback });
         advance(args.runId);
         return { approvalId: approval.id, decision: approval.decision, step: approval.stepKey };
@@ -152,7 +175,7 @@ export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): Mc
       inputSchema: { runId: RunId, stage: z.string().min(1) },
     },
     (args) =>
-      answer(async () => {
+      answer('runs:read', async () => {
         const artifact = await orchestrator.getArtifact(args.runId, args.stage);
         return {
           stage: artifact.stepKey,
@@ -170,7 +193,7 @@ export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): Mc
       inputSchema: { runId: RunId, toStage: z.string().min(1) },
     },
     (args) =>
-      answer(async () => {
+      answer('runs:write', async () => {
         await orchestrator.rollback(args.runId, args.toStage, actor);
         advance(args.runId);
         return { runId: args.runId, rolledBackTo: args.toStage };
@@ -181,13 +204,16 @@ export function createOrchestratorMcpServer(runtime: Runtime, actor = 'mcp'): Mc
 }
 
 /** Results as structured content; errors as tool errors with the message only, never a stack. */
-async function answer(fn: () => Promise<object>): Promise<CallToolResult> {
+async function respond(fn: () => Promise<object>): Promise<CallToolResult> {
   try {
     const result = (await fn()) as Record<string, unknown>;
     return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
   } catch (err) {
     const code = err instanceof PowerAutoError ? err.code : 'INTERNAL';
-    const message = err instanceof Error ? err.message : String(err);
-    return { isError: true, content: [{ type: 'text', text: `${code}: ${message}` }] };
+    return failure(code, err instanceof Error ? err.message : String(err));
   }
+}
+
+function failure(code: string, message: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: `${code}: ${message}` }] };
 }

@@ -6,16 +6,26 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 
 export type McpServerFactory = () => McpServer | Promise<McpServer>;
 
+/** Who opens a session, and the server made for them; later requests must come from the same owner. */
+export interface SessionOpener {
+  owner: string;
+  factory: McpServerFactory;
+}
+
 /**
  * Stateful Streamable HTTP sessions: an initialize request opens a session with a fresh server,
  * later requests carry `mcp-session-id`. Used by the engines' `--http` mode and the orchestrator's `/mcp`.
  * Imports only the SDK, so any MCP server side may use it.
  */
 export class McpHttpSessions {
-  readonly #factory: McpServerFactory;
-  readonly #sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
+  readonly #factory: McpServerFactory | undefined;
+  readonly #sessions = new Map<
+    string,
+    { transport: StreamableHTTPServerTransport; server: McpServer; owner: string }
+  >();
 
-  constructor(factory: McpServerFactory) {
+  /** `factory` serves sessions opened without an opener of their own (an engine's `--http` mode). */
+  constructor(factory?: McpServerFactory) {
     this.#factory = factory;
   }
 
@@ -23,10 +33,21 @@ export class McpHttpSessions {
     return this.#sessions.size;
   }
 
-  /** `body` is the parsed JSON body when a framework already read it; otherwise it is read here. */
-  async handle(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+  /**
+   * `body` is the parsed JSON body when a framework already read it; otherwise it is read here.
+   * `opener` names an authenticated caller: their session is theirs alone.
+   */
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body?: unknown,
+    opener?: SessionOpener,
+  ): Promise<void> {
     const sessionId = req.headers['mcp-session-id'];
-    const existing = typeof sessionId === 'string' ? this.#sessions.get(sessionId) : undefined;
+    const owner = opener?.owner ?? '';
+    const found = typeof sessionId === 'string' ? this.#sessions.get(sessionId) : undefined;
+    // Someone else's session id is as good as none.
+    const existing = found?.owner === owner ? found : undefined;
     const payload = req.method === 'POST' && body === undefined ? await readJson(req) : body;
     if (existing !== undefined) {
       await existing.transport.handleRequest(req, res, payload);
@@ -40,11 +61,13 @@ export class McpHttpSessions {
       );
       return;
     }
-    const server = await this.#factory();
+    const factory = opener?.factory ?? this.#factory;
+    if (factory === undefined) throw new Error('an MCP session needs a server factory');
+    const server = await factory();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.#sessions.set(id, { transport, server });
+        this.#sessions.set(id, { transport, server, owner });
       },
     });
     transport.onclose = () => {
