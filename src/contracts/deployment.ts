@@ -53,15 +53,23 @@ export const DeploymentStatus = z.enum([
 ]);
 export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
 
-/** One live smoke check against the deployment's stable URL. */
+/**
+ * One live smoke check against the deployment's stable URL: an HTTP check the engine made
+ * (`method` GET), or one test of the service's generated smoke suite (`method` TEST, `path` its file).
+ */
 export const SmokeCheck = z.object({
   name: z.string(),
   method: z.string(),
   path: z.string(),
+  /** HTTP status of an engine check; 0 for a suite test (its assertions speak instead). */
   status: z.number().int(),
   ok: z.boolean(),
   durationMs: z.number(),
   error: z.string().nullable(),
+  /** The suite test's case id (`TC-001`); null for an engine check. */
+  testId: z.string().nullable().default(null),
+  /** Requirements the suite test covers (its `[REQ-xxx]` tags). */
+  requirementIds: z.array(z.string()).default([]),
 });
 export type SmokeCheck = z.infer<typeof SmokeCheck>;
 
@@ -84,6 +92,8 @@ export const Deployment = z.object({
   /** GET paths without parameters, from the workspace's openapi.yaml: smoke checks and probes. */
   smokePaths: z.array(z.string()).default([]),
   smoke: z.array(SmokeCheck).default([]),
+  /** The generated smoke suite `deploy_verify` ran (`dist/test/smoke`); null: generic checks only. */
+  smokeSuite: z.string().nullable().default(null),
   /** Why the status is what it is (failure, rollback, "validated only", "unavailable: …"). */
   reason: z.string().nullable().default(null),
   logFile: z.string().nullable().default(null),

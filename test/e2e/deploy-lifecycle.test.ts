@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { TestPlan } from '../../src/contracts/architecture.js';
 import { Deployment, Release } from '../../src/contracts/deployment.js';
+import { PowerAutoError } from '../../src/contracts/errors.js';
+import { linkDevDependencies } from '../../src/engines/coding/deps.js';
+import { generateCode } from '../../src/engines/coding/generate.js';
+import { librarySpecs, testContext } from '../../src/engines/coding/test-fixtures.js';
 import {
   createDeploymentBrain,
   listDeployments,
@@ -15,6 +20,8 @@ import { validateManifestFiles } from '../../src/engines/deployment/plugins/kube
 import { sha256File } from '../../src/engines/deployment/plugins/local-process/index.js';
 import { EnvState } from '../../src/engines/deployment/plugins/local-process/protocol.js';
 import { DeploymentSettings } from '../../src/engines/deployment/settings.js';
+import { deploymentHistory } from '../../src/engines/deployment/state.js';
+import { commitAll, initWorkspace } from '../../src/workspace/git.js';
 import { failed, startLoad } from '../fixtures/services/load.js';
 import { pidRunning, processesMentioning } from '../fixtures/services/processes.js';
 import { changeWorkspace, fixtureSpec, fixtureWorkspace, tempRoot } from '../fixtures/services/workspace.js';
@@ -133,6 +140,10 @@ describe('deployment engine lifecycle (real processes, loopback)', () => {
     expect(verified.metrics.smokeFailed).toBe(0);
     expect(verified.metrics.smokePassed).toBe(2);
     expect(verified.smoke.map((c) => c.path)).toEqual(['/health', '/items']);
+    // No generated smoke suite in this workspace: the generic checks ran, and the output says so.
+    expect(verified.smokeSuite).toBeNull();
+    expect(verified.metrics.smokeSuite).toBe(0);
+    expect(verified.reason).toMatch(/no generated smoke suite/);
   });
 
   it('blue/green: a switch and a rollback under steady load drop no request; the URL stays the same', async () => {
@@ -205,5 +216,121 @@ describe('deployment engine lifecycle (real processes, loopback)', () => {
     for (const pid of before) expect(pidRunning(pid)).toBe(false);
     const rows = await listDeployments(home);
     expect(rows.every((r) => r.status === 'stopped' && !r.live)).toBe(true);
+  });
+});
+
+/** The release a request through the environment's stable URL reached (the proxy's header). */
+async function servedRelease(url: string): Promise<string | undefined> {
+  const res = await fetch(`${url}/health`);
+  await res.arrayBuffer();
+  return res.headers.get('x-powerauto-release')?.split('+')[0];
+}
+
+describe('deploy_verify runs the generated service smoke suite against the live URL (real processes)', () => {
+  const specs = librarySpecs();
+  const smokeCase = (id: string, requirementIds: string[], operationId: string, name: string) => ({
+    id,
+    name,
+    requirementIds,
+    kind: 'smoke' as const,
+    given: 'the deployed service is running',
+    when: '',
+    then: '',
+    operationId,
+  });
+  // The architecture engine marks one smoke case (create + read back) per main entity.
+  const testPlan = TestPlan.parse({
+    cases: [
+      smokeCase('TC-010', ['REQ-001', 'REQ-008'], 'createBook', 'smoke: create and read back a book'),
+      smokeCase('TC-011', ['REQ-003'], 'createMember', 'smoke: create and read back a member'),
+      ...specs.testPlan.cases,
+    ],
+    metrics: {},
+  });
+  let ws: string;
+  let good: Deployment;
+
+  it('a generated service deployed to staging passes its own smoke tests, traced to requirements', async () => {
+    const began = performance.now();
+    ws = join(root, 'library');
+    await initWorkspace(ws);
+    await generateCode({ ...specs, testPlan, workspace: ws }, testContext());
+    await linkDevDependencies(ws);
+    const release = Release.parse(
+      await call('release_prepare', { workspace: ws, requirements: specs.requirements }, 'lib1:release:1'),
+    );
+    good = Deployment.parse(
+      await call('deploy', { workspace: ws, release, environment: 'staging' }, 'lib1:deploy_staging:1'),
+    );
+    const verified = Deployment.parse(
+      await call('deploy_verify', { workspace: ws, deployment: good }, 'lib1:verify_staging:1'),
+    );
+    expect(verified.smokeSuite).toBe('dist/test/smoke');
+    expect(verified.reason).toBeNull();
+    expect(verified.smoke.filter((c) => !c.ok)).toEqual([]);
+    const tests = verified.smoke.filter((c) => c.method === 'TEST');
+    expect(tests.map((c) => [c.testId, c.requirementIds])).toEqual(
+      expect.arrayContaining([
+        ['TC-010', ['REQ-001', 'REQ-008']],
+        ['TC-011', ['REQ-003']],
+      ]),
+    );
+    expect(tests.every((c) => c.path === 'dist/test/smoke/smoke.test.js')).toBe(true);
+    // The engine's own health check, the suite's health test and the two cases.
+    expect(verified.smoke[0]).toMatchObject({ method: 'GET', path: '/health', status: 200 });
+    expect(verified.metrics).toMatchObject({
+      healthStatus: 200,
+      smokeSuite: 1,
+      smokeTests: 3,
+      smokePassed: 4,
+      smokeFailed: 0,
+      smokeRequirements: 3,
+    });
+    // The records the smoke tests created are really in the live service.
+    const books = (await (await fetch(`${good.url}/books`)).json()) as { isbn: string }[];
+    expect(books).toHaveLength(1);
+    console.log(`[smoke suite] generate, build, deploy, verify: ${Math.round(performance.now() - began)} ms`);
+  });
+
+  it('a release whose create route is broken fails verification naming the failing smoke test; staging is rolled back', async () => {
+    const began = performance.now();
+    const route = join(ws, 'src', 'routes', 'book.ts');
+    const original = await readFile(route, 'utf8');
+    const broken = original.replace(
+      'sendJson(res, 201, store.books.create(input));',
+      'sendJson(res, 200, input);',
+    );
+    expect(broken).not.toBe(original);
+    await writeFile(route, broken);
+    await commitAll(ws, 'fix-1: a developer breaks createBook');
+    const release = Release.parse(
+      await call('release_prepare', { workspace: ws, requirements: specs.requirements }, 'lib2:release:1'),
+    );
+    expect(release.version).toBe('1.0.1');
+    const deployed = Deployment.parse(
+      await call('deploy', { workspace: ws, release, environment: 'staging' }, 'lib2:deploy_staging:1'),
+    );
+    expect(await servedRelease(deployed.url)).toBe('1.0.1');
+    const err = await call(
+      'deploy_verify',
+      { workspace: ws, deployment: deployed },
+      'lib2:verify_staging:1',
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PowerAutoError);
+    expect((err as PowerAutoError).code).toBe('VERIFY_FAILED');
+    expect((err as PowerAutoError).message).toMatch(
+      /smoke test "\[REQ-001\] \[REQ-008\] TC-010: smoke: create and read back a book": .*POST \/books answered 200.*rolled back to 1\.0\.0/,
+    );
+    expect(await servedRelease(good.url)).toBe('1.0.0');
+    const record = (await deploymentHistory(home, good.project, 'staging')).find((d) => d.id === deployed.id);
+    expect(record?.status).toBe('rolled_back');
+    const failing = record?.smoke.filter((c) => !c.ok) ?? [];
+    expect(failing.map((c) => c.testId)).toEqual(['TC-010']);
+    expect(failing[0]?.requirementIds).toEqual(['REQ-001', 'REQ-008']);
+    expect(record?.smoke.find((c) => c.testId === 'TC-011')?.ok).toBe(true);
+    expect(record?.metrics).toMatchObject({ healthStatus: 200, smokeFailed: 1, smokeSuite: 1 });
+    console.log(
+      `[smoke suite] broken release: build, deploy, verify, rollback: ${Math.round(performance.now() - began)} ms`,
+    );
   });
 });

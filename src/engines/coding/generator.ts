@@ -19,6 +19,7 @@ import {
   routerTs,
 } from './templates/runtime.js';
 import { domainTs, routesTs, routeTableTs, rulesTs, serverTs, storeTs } from './templates/service.js';
+import { smokeCases, smokeTestTs } from './templates/smoke.js';
 import {
   apiTestTs,
   helpersTs,
@@ -44,14 +45,15 @@ export function renderService(model: ServiceModel, dev: DevDependencies): Genera
       ...model.rules.filter((r) => r.entity === entity).map((r) => r.requirementId),
     ]),
   ];
+  const smoke = smokeTestTs(model);
   const files: GeneratedFile[] = [
-    { path: 'package.json', content: packageJson(model, dev), requirementIds: all },
+    { path: 'package.json', content: packageJson(model, dev, smoke !== null), requirementIds: all },
     { path: 'tsconfig.json', content: tsconfigJson(), requirementIds: all },
     { path: 'biome.json', content: biomeJson(), requirementIds: [] },
     { path: '.gitignore', content: gitignore(), requirementIds: [] },
     { path: '.env.example', content: envExample(), requirementIds: [] },
     { path: 'Dockerfile', content: dockerfile(), requirementIds: [] },
-    { path: 'README.md', content: readme(model), requirementIds: [] },
+    { path: 'README.md', content: readme(model, smoke !== null), requirementIds: [] },
     { path: 'src/config.ts', content: configTs(), requirementIds: all },
     { path: 'src/logger.ts', content: loggerTs(), requirementIds: all },
     { path: 'src/metrics.ts', content: metricsTs(), requirementIds: all },
@@ -98,5 +100,12 @@ export function renderService(model: ServiceModel, dev: DevDependencies): Genera
       requirementIds: model.requirements.map((r) => r.id),
     },
   );
+  if (smoke !== null) {
+    files.push({
+      path: 'test/smoke/smoke.test.ts',
+      content: smoke,
+      requirementIds: [...new Set(smokeCases(model).flatMap((c) => c.requirementIds))],
+    });
+  }
   return files;
 }

@@ -103,6 +103,10 @@ export interface TestCaseModel {
   id: string;
   name: string;
   requirementIds: string[];
+  /** `smoke` cases also go into the live smoke suite (test/smoke), run by deploy_verify. */
+  kind: TestPlan['cases'][number]['kind'];
+  /** The API operation the case exercises, when the plan names one. */
+  operationId: string | null;
 }
 
 export interface ServiceModel {
@@ -256,6 +260,8 @@ export function buildModel(
     id: c.id,
     name: c.name,
     requirementIds: c.requirementIds.filter((id) => /^REQ-\d{3,}$/.test(id)),
+    kind: c.kind,
+    operationId: c.operationId ?? null,
   }));
 
   const pkg = words(spec.projectName).join('-') || 'generated-service';

@@ -4,6 +4,7 @@ import {
   type Deployment,
   Deployment as DeploymentSchema,
   Release as ReleaseSchema,
+  type SmokeCheck,
 } from '../../contracts/deployment.js';
 import {
   DeployInput,
@@ -17,10 +18,11 @@ import type { Brain, EngineToolContext } from '../brain.js';
 import { VerifyFailedError } from './errors.js';
 import { engineHome } from './paths.js';
 import { PluginRegistry } from './plugins/registry.js';
-import type { PluginContext } from './plugins/types.js';
+import type { DeploymentPlugin, PluginContext, VerifyResult } from './plugins/types.js';
 import { prepareRelease } from './release/prepare.js';
 import { type DeploymentSettings, loadDeploymentSettings } from './settings.js';
 import { smokePathsFromWorkspace } from './smoke.js';
+import { findSmokeSuite, runSmokeSuite } from './smoke-suite.js';
 import {
   deploymentHistory,
   knownEnvironments,
@@ -89,6 +91,7 @@ async function deploy(
       idempotencyKey: ctx.idempotencyKey ?? null,
       smokePaths,
       smoke: [],
+      smokeSuite: null,
       createdAt: new Date().toISOString(),
     };
     try {
@@ -129,6 +132,54 @@ async function deploy(
   });
 }
 
+/** Heap cap for the smoke suite's Node processes (they only make HTTP calls). */
+const SMOKE_SUITE_MEMORY_MB = 256;
+
+/**
+ * The live checks: the plugin's health check, then the service's own generated smoke suite when the
+ * workspace has one; without a suite, generic GETs of the API's list paths (and the reason says so).
+ */
+async function liveChecks(
+  env: Env,
+  deployment: Deployment,
+  workspace: string,
+  plugin: DeploymentPlugin,
+  pctx: PluginContext,
+  signal: AbortSignal,
+): Promise<VerifyResult & { suite: string | null; note: string | null }> {
+  const suite = await findSmokeSuite(workspace);
+  if (suite === null) {
+    const smokePaths =
+      deployment.smokePaths.length > 0 ? deployment.smokePaths : await smokePathsFromWorkspace(workspace);
+    const result = await plugin.verify(deployment, smokePaths, pctx);
+    const note = 'no generated smoke suite in the workspace: generic checks (health, GET of each list path)';
+    return { ...result, suite: null, note };
+  }
+  const health = await plugin.verify(deployment, [], pctx);
+  if (health.checks.some((c) => !c.ok)) {
+    return { ...health, suite: suite.dir, note: `smoke suite ${suite.dir} not run: the health check failed` };
+  }
+  await pctx.progress(`running the smoke suite ${suite.dir} against ${deployment.url}`);
+  const tests = await runSmokeSuite(workspace, suite, deployment.url, {
+    timeoutMs: env.settings.verify.suiteTimeoutMs,
+    memoryMb: SMOKE_SUITE_MEMORY_MB,
+    signal,
+  });
+  return {
+    healthStatus: health.healthStatus,
+    checks: [...health.checks, ...tests],
+    suite: suite.dir,
+    note: null,
+  };
+}
+
+/** One line per failed check for the step's reason; the full error stays in the `smoke` array. */
+function describeFailure(check: SmokeCheck): string {
+  const what = check.method === 'TEST' ? `smoke test "${check.name}"` : `${check.method} ${check.path}`;
+  const error = (check.error ?? String(check.status)).replace(/\s+/g, ' ').trim();
+  return `${what}: ${error.length > 300 ? `${error.slice(0, 300)}…` : error}`;
+}
+
 async function verify(
   env: Env,
   input: z.infer<typeof DeployVerifyInput>,
@@ -137,11 +188,10 @@ async function verify(
   const deployment = DeploymentSchema.parse(input.deployment);
   const plugin = await env.registry.get(deployment.plugin);
   const pctx = pluginContext(env, ctx);
-  const smokePaths =
-    deployment.smokePaths.length > 0 ? deployment.smokePaths : await smokePathsFromWorkspace(input.workspace);
   await pctx.progress(`checking ${deployment.url}`);
-  const result = await plugin.verify(deployment, smokePaths, pctx);
+  const result = await liveChecks(env, deployment, input.workspace, plugin, pctx, ctx.signal);
   const failed = result.checks.filter((c) => !c.ok);
+  const tests = result.checks.filter((c) => c.method === 'TEST');
   const metrics = {
     ...deployment.metrics,
     healthStatus: result.healthStatus,
@@ -149,13 +199,17 @@ async function verify(
     smokeFailed: failed.length,
     smokeTotal: result.checks.length,
     smokeMs: result.checks.reduce((n, c) => n + c.durationMs, 0),
+    smokeSuite: result.suite === null ? 0 : 1,
+    smokeTests: tests.length,
+    smokeRequirements: new Set(tests.filter((c) => c.ok).flatMap((c) => c.requirementIds)).size,
   };
+  const checked = { ...deployment, smoke: result.checks, smokeSuite: result.suite, metrics };
   if (failed.length === 0) {
-    const verified: Deployment = { ...deployment, smoke: result.checks, metrics };
+    const verified: Deployment = { ...checked, reason: result.note };
     await recordDeployment(env.home, verified);
     return verified;
   }
-  const why = failed.map((c) => `${c.method} ${c.path}: ${c.error ?? c.status}`).join('; ');
+  const why = [...failed.map(describeFailure), ...(result.note === null ? [] : [result.note])].join('; ');
   const ref = { project: deployment.project, environment: deployment.environment };
   let after: string;
   try {
@@ -166,13 +220,7 @@ async function verify(
     await plugin.stop(ref, pctx).catch(() => undefined);
     after = `stopped (${errorMessage(err)})`;
   }
-  await recordDeployment(env.home, {
-    ...deployment,
-    status: 'rolled_back',
-    smoke: result.checks,
-    reason: `${why}; ${after}`,
-    metrics,
-  });
+  await recordDeployment(env.home, { ...checked, status: 'rolled_back', reason: `${why}; ${after}` });
   throw new VerifyFailedError(
     `${deployment.environment} checks failed for ${deployment.version} at ${deployment.url}: ${why}; ${deployment.environment} ${after}`,
     { metrics },
@@ -216,6 +264,7 @@ async function rollback(
     idempotencyKey: ctx.idempotencyKey ?? null,
     smokePaths: back?.smokePaths ?? [],
     smoke: [],
+    smokeSuite: null,
     reason: `rolled back from ${last?.version ?? 'unknown'}: ${input.reason ?? 'requested'}`,
     logFile: null,
     createdAt: new Date().toISOString(),

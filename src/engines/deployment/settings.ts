@@ -40,8 +40,12 @@ export const DeploymentSettings = z.object({
     .default({ namespace: 'default', kubectl: 'kubectl' }),
   docker: z.object({ command: z.string().min(1).default('docker') }).default({ command: 'docker' }),
   verify: z
-    .object({ requestTimeoutMs: z.number().int().positive().default(5_000) })
-    .default({ requestTimeoutMs: 5_000 }),
+    .object({
+      requestTimeoutMs: z.number().int().positive().default(5_000),
+      /** Wall-clock limit for the service's generated smoke suite, run in the sandbox. */
+      suiteTimeoutMs: z.number().int().positive().default(60_000),
+    })
+    .default({ requestTimeoutMs: 5_000, suiteTimeoutMs: 60_000 }),
   /** Time a build may take in `release_prepare`. */
   buildTimeoutMs: z.number().int().positive().default(300_000),
 });

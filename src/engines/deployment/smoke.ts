@@ -53,6 +53,8 @@ async function check(baseUrl: string, path: string, timeoutMs: number): Promise<
       ok,
       durationMs: Math.round(performance.now() - began),
       error: ok ? null : `answered ${res.status}`,
+      testId: null,
+      requirementIds: [],
     };
   } catch (err) {
     return {
@@ -63,6 +65,8 @@ async function check(baseUrl: string, path: string, timeoutMs: number): Promise<
       ok: false,
       durationMs: Math.round(performance.now() - began),
       error: (err as Error).message,
+      testId: null,
+      requirementIds: [],
     };
   }
 }

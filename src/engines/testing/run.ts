@@ -20,7 +20,7 @@ export interface TestRunOptions {
 
 export const DEFAULT_TEST_RUN_OPTIONS: TestRunOptions = { phaseTimeoutMs: 120_000, memoryMb: 512 };
 
-type TestEntry = TestReport['tests'][number];
+export type TestEntry = TestReport['tests'][number];
 type Violation = NonNullable<TestReport['sandbox']>['violations'][number];
 
 interface CoverageFile {
@@ -37,7 +37,11 @@ export function requirementIdsOf(name: string): string[] {
   return [...new Set([...name.matchAll(REQ_TAG)].map((m) => m[1]!))];
 }
 
-function phaseTests(
+/**
+ * Reads one node:test run: the JSON lines `REPORTER_SOURCE` wrote, plus a failed entry for a
+ * process that exited non-zero without a failing test. Shared with the deployment engine's smoke run.
+ */
+export function phaseTests(
   res: SandboxResult,
   report: string,
   phase: string,

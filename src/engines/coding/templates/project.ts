@@ -6,7 +6,7 @@ export interface DevDependencies {
   typesNode: string;
 }
 
-export function packageJson(model: ServiceModel, dev: DevDependencies): string {
+export function packageJson(model: ServiceModel, dev: DevDependencies, smokeSuite = false): string {
   const pkg = {
     name: model.packageName,
     version: '0.1.0',
@@ -19,6 +19,8 @@ export function packageJson(model: ServiceModel, dev: DevDependencies): string {
       start: 'node dist/src/main.js',
       test: 'tsc -p tsconfig.json && node --test --experimental-test-coverage dist/test/unit/ dist/test/integration/',
       typecheck: 'tsc -p tsconfig.json --noEmit',
+      // Against a live service: BASE_URL=http://host:port npm run test:smoke (after a build).
+      ...(smokeSuite ? { 'test:smoke': 'node --test dist/test/smoke/' } : {}),
     },
     devDependencies: { '@types/node': dev.typesNode, typescript: dev.typescript },
   };
@@ -95,7 +97,7 @@ CMD ["node", "dist/src/main.js"]
 `;
 }
 
-export function readme(model: ServiceModel): string {
+export function readme(model: ServiceModel, smokeSuite = false): string {
   const ops = model.operations
     .map((o) => `| ${o.method} | \`${o.path}\` | ${o.operationId} | ${o.requirementIds.join(', ') || '-'} |`)
     .join('\n');
@@ -124,7 +126,7 @@ npm install        # dev tools only: TypeScript and @types/node
 npm run build
 npm start          # PORT=3000 by default, see .env.example
 npm test           # type-check, build, unit + integration tests with V8 coverage
-\`\`\`
+${smokeSuite ? 'BASE_URL=http://127.0.0.1:3000 npm run test:smoke   # smoke tests against a running service\n' : ''}\`\`\`
 
 \`GET /health\` answers \`{"status":"ok"}\`; \`GET /metrics\` exposes \`http_requests_total\`,
 \`http_request_errors_total\` and the \`http_request_duration_seconds\` histogram per route.
@@ -149,6 +151,6 @@ ${rules ? `\n### Business rules\n\n${rules}\n` : ''}
 - \`src/routes/\` one handler per API operation; \`src/domain/\` input types and validation
 - \`src/rules.ts\` uniqueness, references and business rules; \`src/storage/\` repositories (memory, JSON file)
 - \`src/metrics.ts\` Prometheus text format; \`src/logger.ts\` JSON logs
-- \`test/unit/\`, \`test/integration/\`: names tagged \`[REQ-xxx]\` trace to requirements
+- \`test/unit/\`, \`test/integration/\`${smokeSuite ? ', `test/smoke/` (live, needs `BASE_URL`)' : ''}: names tagged \`[REQ-xxx]\` trace to requirements
 ${notes ? `\n## Not generated\n\n${notes}\n` : ''}`;
 }

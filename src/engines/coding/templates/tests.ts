@@ -5,6 +5,7 @@ import type {
   LimitRule,
   OperationModel,
   ServiceModel,
+  TestCaseModel,
   ValueRule,
 } from '../model.js';
 
@@ -34,7 +35,7 @@ function boundedNumber(field: FieldModel, rules: ValueRule[]): string | null {
   return `${int ? Math.floor(max) : max} - ${step}`;
 }
 
-function sample(field: FieldModel, model: ServiceModel): string {
+export function sample(field: FieldModel, model: ServiceModel): string {
   if (field.ref) {
     const target = model.entities.find((e) => e.key === field.ref);
     if (target) return `seed${target.typeName}(store, n).id`;
@@ -154,7 +155,7 @@ ${builders.join('\n\n')}
 `;
 }
 
-function pathWith(op: OperationModel, value: string): string {
+export function pathWith(op: OperationModel, value: string): string {
   return op.path
     .replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/, `\${encodeURIComponent(${value})}`)
     .replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x');
@@ -342,6 +343,13 @@ export interface PlannedTest {
 
 const SAFE_CASE_ID = /^[A-Za-z][A-Za-z0-9._-]{0,40}$/;
 
+/** `[REQ-001] [REQ-008] TC-001: name`: the testing engine and deploy_verify read ids and tags back from it. */
+export function caseTestName(c: TestCaseModel, index: number): string {
+  const caseId = SAFE_CASE_ID.test(c.id) ? c.id : `TC-${index + 1}`;
+  const tags = c.requirementIds.map((id) => `[${id}]`).join(' ');
+  return `${tags} ${caseId}: ${c.name.replace(/\s+/g, ' ').slice(0, 120)}`;
+}
+
 /** One test per test-plan case (or per requirement without a case), with the scenarios it traces to. */
 export function plannedTests(model: ServiceModel): PlannedTest[] {
   const tests: PlannedTest[] = [];
@@ -376,10 +384,8 @@ export function plannedTests(model: ServiceModel): PlannedTest[] {
   for (const [i, c] of model.testCases.entries()) {
     const body = bodyFor(c.requirementIds);
     if (body.length === 0) continue;
-    const caseId = SAFE_CASE_ID.test(c.id) ? c.id : `TC-${i + 1}`;
-    const tags = c.requirementIds.map((id) => `[${id}]`).join(' ');
     tests.push({
-      name: `${tags} ${caseId}: ${c.name.replace(/\s+/g, ' ').slice(0, 120)}`,
+      name: caseTestName(c, i),
       requirementIds: c.requirementIds,
       body,
     });
