@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { TestPlan } from '../../src/contracts/architecture.js';
 import { Deployment, Release } from '../../src/contracts/deployment.js';
 import { PowerAutoError } from '../../src/contracts/errors.js';
 import { linkDevDependencies } from '../../src/engines/coding/deps.js';
@@ -228,25 +227,6 @@ async function servedRelease(url: string): Promise<string | undefined> {
 
 describe('deploy_verify runs the generated service smoke suite against the live URL (real processes)', () => {
   const specs = librarySpecs();
-  const smokeCase = (id: string, requirementIds: string[], operationId: string, name: string) => ({
-    id,
-    name,
-    requirementIds,
-    kind: 'smoke' as const,
-    given: 'the deployed service is running',
-    when: '',
-    then: '',
-    operationId,
-  });
-  // The architecture engine marks one smoke case (create + read back) per main entity.
-  const testPlan = TestPlan.parse({
-    cases: [
-      smokeCase('TC-010', ['REQ-001', 'REQ-008'], 'createBook', 'smoke: create and read back a book'),
-      smokeCase('TC-011', ['REQ-003'], 'createMember', 'smoke: create and read back a member'),
-      ...specs.testPlan.cases,
-    ],
-    metrics: {},
-  });
   let ws: string;
   let good: Deployment;
 
@@ -254,7 +234,7 @@ describe('deploy_verify runs the generated service smoke suite against the live 
     const began = performance.now();
     ws = join(root, 'library');
     await initWorkspace(ws);
-    await generateCode({ ...specs, testPlan, workspace: ws }, testContext());
+    await generateCode({ ...specs, workspace: ws }, testContext());
     await linkDevDependencies(ws);
     const release = Release.parse(
       await call('release_prepare', { workspace: ws, requirements: specs.requirements }, 'lib1:release:1'),
@@ -271,8 +251,8 @@ describe('deploy_verify runs the generated service smoke suite against the live 
     const tests = verified.smoke.filter((c) => c.method === 'TEST');
     expect(tests.map((c) => [c.testId, c.requirementIds])).toEqual(
       expect.arrayContaining([
-        ['TC-010', ['REQ-001', 'REQ-008']],
-        ['TC-011', ['REQ-003']],
+        ['TC-005', ['REQ-001', 'REQ-008']],
+        ['TC-006', ['REQ-003']],
       ]),
     );
     expect(tests.every((c) => c.path === 'dist/test/smoke/smoke.test.js')).toBe(true);
@@ -319,15 +299,15 @@ describe('deploy_verify runs the generated service smoke suite against the live 
     expect(err).toBeInstanceOf(PowerAutoError);
     expect((err as PowerAutoError).code).toBe('VERIFY_FAILED');
     expect((err as PowerAutoError).message).toMatch(
-      /smoke test "\[REQ-001\] \[REQ-008\] TC-010: smoke: create and read back a book": .*POST \/books answered 200.*rolled back to 1\.0\.0/,
+      /smoke test "\[REQ-001\] \[REQ-008\] TC-005: smoke: create and read back a book": .*POST \/books answered 200.*rolled back to 1\.0\.0/,
     );
     expect(await servedRelease(good.url)).toBe('1.0.0');
     const record = (await deploymentHistory(home, good.project, 'staging')).find((d) => d.id === deployed.id);
     expect(record?.status).toBe('rolled_back');
     const failing = record?.smoke.filter((c) => !c.ok) ?? [];
-    expect(failing.map((c) => c.testId)).toEqual(['TC-010']);
+    expect(failing.map((c) => c.testId)).toEqual(['TC-005']);
     expect(failing[0]?.requirementIds).toEqual(['REQ-001', 'REQ-008']);
-    expect(record?.smoke.find((c) => c.testId === 'TC-011')?.ok).toBe(true);
+    expect(record?.smoke.find((c) => c.testId === 'TC-006')?.ok).toBe(true);
     expect(record?.metrics).toMatchObject({ healthStatus: 200, smokeFailed: 1, smokeSuite: 1 });
     console.log(
       `[smoke suite] broken release: build, deploy, verify, rollback: ${Math.round(performance.now() - began)} ms`,

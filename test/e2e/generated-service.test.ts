@@ -69,6 +69,11 @@ describe('generated library service', () => {
     const npm = await run('npm', ['test'], { cwd: ws, timeout: 60_000 });
     expect(npm.stdout).toMatch(/# fail 0/);
     expect(npm.stdout).toMatch(/# pass [1-9]/);
+    // The live smoke suite is built too, and without BASE_URL it skips instead of failing.
+    const env = { ...process.env, BASE_URL: '' };
+    const smoke = await run('npm', ['run', 'test:smoke'], { cwd: ws, timeout: 30_000, env });
+    expect(smoke.stdout).toMatch(/# skipped 3/);
+    expect(smoke.stdout).toMatch(/# fail 0/);
   });
 
   it('repairs a corrupted route handler, and says so when it cannot fix a failure', async () => {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PathRefusedError } from '../../contracts/errors.js';
 import { analyzeCode } from './analyze.js';
+import { DEV_DEPENDENCIES } from './deps.js';
 import { generateCode } from './generate.js';
+import { renderService } from './generator.js';
 import { camel, IdentifierScope, lit } from './identifiers.js';
 import { buildModel } from './model.js';
 import { chineseSpecs, librarySpecs, tempWorkspace, testContext } from './test-fixtures.js';
@@ -47,6 +49,39 @@ describe('identifiers', () => {
     ]);
     const zh = buildModel(chineseSpecs().requirements, undefined, undefined);
     expect(zh.rules).toEqual([expect.objectContaining({ requirementId: 'REQ-005', max: 3 })]);
+  });
+});
+
+describe('live smoke suite', () => {
+  it('is generated from the plan smoke cases, tagged with their requirements, with an npm script', () => {
+    const { requirements, architecture, testPlan } = librarySpecs();
+    const files = renderService(buildModel(requirements, architecture, testPlan), DEV_DEPENDENCIES);
+    const smoke = files.find((f) => f.path === 'test/smoke/smoke.test.ts');
+    expect(smoke?.requirementIds).toEqual(['REQ-001', 'REQ-008', 'REQ-003']);
+    const names = [...(smoke?.content ?? '').matchAll(/^test\((".*?"|'.*?'), \{ skip \}/gm)].map((m) => m[1]);
+    expect(names).toEqual([
+      "'health answers 200'",
+      '"[REQ-001] [REQ-008] TC-005: smoke: create and read back a book"',
+      '"[REQ-003] TC-006: smoke: create and read back a member"',
+    ]);
+    // Live HTTP only: no import of the service's code or store, nothing beyond Node built-ins.
+    expect([...(smoke?.content ?? '').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1])).toEqual([
+      'node:assert/strict',
+      'node:test',
+    ]);
+    expect(smoke?.content).toContain('process.env.BASE_URL');
+    const pkg = JSON.parse(files.find((f) => f.path === 'package.json')?.content ?? '{}');
+    expect(pkg.scripts['test:smoke']).toBe('node --test dist/test/smoke/');
+  });
+
+  it('is left out when the plan has no smoke case (deploy_verify then runs generic checks)', () => {
+    const { requirements, architecture, testPlan } = librarySpecs();
+    const plan = { ...testPlan, cases: testPlan.cases.filter((c) => c.kind !== 'smoke') };
+    const files = renderService(buildModel(requirements, architecture, plan), DEV_DEPENDENCIES);
+    expect(files.some((f) => f.path.startsWith('test/smoke/'))).toBe(false);
+    expect(
+      JSON.parse(files.find((f) => f.path === 'package.json')?.content ?? '{}').scripts,
+    ).not.toHaveProperty('test:smoke');
   });
 });
 

@@ -222,6 +222,27 @@ export function librarySpecs() {
         when: '',
         then: '',
       },
+      // One smoke case (create + read back) per main entity, as the architecture engine marks them.
+      {
+        id: 'TC-005',
+        name: 'smoke: create and read back a book',
+        requirementIds: ['REQ-001', 'REQ-008'],
+        kind: 'smoke',
+        given: 'the deployed service is running',
+        when: 'a valid book is created and then read by its id',
+        then: 'the book comes back with an id and the submitted fields',
+        operationId: 'createBook',
+      },
+      {
+        id: 'TC-006',
+        name: 'smoke: create and read back a member',
+        requirementIds: ['REQ-003'],
+        kind: 'smoke',
+        given: 'the deployed service is running',
+        when: 'a valid member is created',
+        then: 'the member comes back with an id and the submitted fields',
+        operationId: 'createMember',
+      },
     ],
     metrics: {},
   });
