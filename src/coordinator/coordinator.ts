@@ -73,6 +73,15 @@ const EngineErrorCode = z.enum([
   'QUALITY_GATE_FAILED',
   'TIMEOUT',
   'CANCELLED',
+  // Engine-side failures the scheduler must see as they are: retrying them would redo a refused
+  // deployment or pay for the same failing model call again.
+  'DEPLOY_FAILED',
+  'VERIFY_FAILED',
+  'PLUGIN_UNAVAILABLE',
+  'LLM_FAILED',
+  'LLM_OUTPUT_INVALID',
+  'LLM_CASSETTE_MISS',
+  'BUDGET_EXCEEDED',
 ]);
 
 type Failure = 'cancelled' | 'deadline' | 'timeout' | 'transport' | 'remote';

@@ -81,6 +81,26 @@ describe('in-process transport', () => {
     expect(records).toHaveLength(1);
   });
 
+  it('passes an engine failure code through as it is, so a refused deployment is not retried', async () => {
+    const records: EngineCallRecord[] = [];
+    coordinator = await MCPCoordinator.start(
+      { engines: [{ role: 'monitoring', replicas: 2 }] },
+      {
+        inprocServer: (role) =>
+          createEngineServer(role, {
+            monitor_stop: async () => {
+              throw new PowerAutoError('DEPLOY_FAILED', 'the release never became healthy');
+            },
+          }),
+        onCall: (r) => records.push(r),
+      },
+    );
+    const error = await coordinator.callTool(call, { signal: new AbortController().signal }).catch((e) => e);
+    expect(error.code).toBe('DEPLOY_FAILED');
+    expect(error.message).toContain('the release never became healthy');
+    expect(records).toHaveLength(1);
+  });
+
   it('refuses bad input before it reaches an engine', async () => {
     coordinator = await MCPCoordinator.start(
       { engines: [{ role: 'monitoring' }] },
