@@ -269,6 +269,28 @@ describe('Orchestrator', () => {
     ]);
   });
 
+  it('cancels a run waiting out a retry backoff at once', async () => {
+    const executor = new RecordingExecutor({
+      behaviours: {
+        code_generate: () => {
+          throw new PowerAutoError('ENGINE_FAILED', 'engine crashed');
+        },
+      },
+    });
+    const { orchestrator } = await setup(executor, {
+      scheduler: { backoffBaseMs: 30_000, backoffMaxMs: 30_000 },
+    });
+    const run = await orchestrator.startRun({ requirement: REQUIREMENT, template: 'prototype' });
+    const driving = orchestrator.drive(run.id);
+    while (executor.keysFor('coding').length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    const cancelledAt = performance.now();
+    await orchestrator.cancel(run.id, 'alice');
+    expect((await driving).status).toBe('cancelled');
+    expect(performance.now() - cancelledAt).toBeLessThan(5_000);
+    expect(executor.keysFor('coding')).toHaveLength(1);
+  });
+
   it('repairs failing tests through the fix loop', async () => {
     let testRuns = 0;
     const executor = new RecordingExecutor({

@@ -81,6 +81,8 @@ export class Scheduler {
   /** Aborts the run's in-flight calls; the caller has already recorded the cancellation. */
   abort(runId: string): void {
     this.#aborts.get(runId)?.abort(new PowerAutoError('CANCELLED', `run ${runId} was cancelled`));
+    // A loop sleeping through a retry backoff must notice now, not when the backoff ends.
+    this.wake(runId);
   }
 
   async close(): Promise<void> {
