@@ -36,6 +36,12 @@ export async function startHarness(options: ApiServerOptions = {}, sharedHome?: 
     url: server.url,
     async close() {
       await server.close();
+      // Deployed services are detached on purpose; a test home must not leave any behind.
+      if (sharedHome === undefined) {
+        for (const deployment of await runtime.orchestrator.operations.deployments()) {
+          if (deployment.runId !== null) await runtime.orchestrator.operations.stop(deployment.runId, 'test');
+        }
+      }
       await runtime.close();
       if (sharedHome === undefined) rmSync(home, { recursive: true, force: true });
     },
