@@ -46,6 +46,8 @@ export class HealthMonitor {
       instance.breaker.failure(ticket);
       if (instance.health === 'healthy') instance.health = 'unhealthy';
       instance.lastError = `ping failed: ${errorMessage(err)}`;
+      // stdio learns of a dead engine from the process; HTTP only from failing requests.
+      if (instance.spec.transport.type === 'http') instance.dropConnection(instance.lastError);
     } finally {
       instance.pingInFlight = false;
     }

@@ -211,6 +211,18 @@ export class ServerInstance implements Balanceable {
     await client?.close().catch(() => {});
   }
 
+  /**
+   * Gives up the connection and reconnects in the background. An HTTP engine cannot say it went
+   * away (a restarted one has simply forgotten our session), so a failed ping must decide for it.
+   */
+  dropConnection(reason: string): void {
+    const client = this.client;
+    if (client === undefined || this.closing) return;
+    this.disconnected(client);
+    this.lastError = reason;
+    void client.close().catch(() => {});
+  }
+
   private disconnected(client: Client): void {
     if (this.client !== client || this.closing) return;
     this.client = undefined;

@@ -131,6 +131,35 @@ describe('in-process transport', () => {
 });
 
 describe('Streamable HTTP transport', () => {
+  it('opens a new session when the HTTP engine restarts and has forgotten the old one', async () => {
+    const seen = { keys: [] as (string | undefined)[] };
+    engine = await runEngine('monitoring', { http: true, port: 0 }, () =>
+      createEngineServer('monitoring', echoBrain(seen)),
+    );
+    const url = engine.url!;
+    coordinator = await MCPCoordinator.start({
+      engines: [{ role: 'monitoring', name: 'mon-http', transport: { type: 'http', url } }],
+      health: { intervalMs: 50, timeoutMs: 500 },
+      restart: { delayMs: 20, maxDelayMs: 200 },
+    });
+    const signal = new AbortController().signal;
+    await coordinator.callTool({ ...call, idempotencyKey: 'r1:monitoring:1' }, { signal });
+
+    // The engine goes away and comes back on the same address, knowing nothing of our session.
+    const port = Number(new URL(url).port);
+    await engine.close();
+    engine = await runEngine('monitoring', { http: true, port }, () =>
+      createEngineServer('monitoring', echoBrain(seen)),
+    );
+    const deadline = Date.now() + 10_000;
+    while (coordinator.describe()[0]!.restarts === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(coordinator.describe()[0]).toMatchObject({ restarts: 1, health: 'healthy' });
+    const output = await coordinator.callTool({ ...call, idempotencyKey: 'r1:monitoring:2' }, { signal });
+    expect(output.stopped).toBe(true);
+    expect(seen.keys).toEqual(['r1:monitoring:1', 'r1:monitoring:2']);
+  });
+
   it('completes a call against an engine served by runEngine --http, with progress', async () => {
     const seen = { keys: [] as (string | undefined)[] };
     engine = await runEngine('monitoring', { http: true, port: 0 }, () =>
