@@ -6,6 +6,7 @@ import { createHarness, type Harness } from '../../test/helpers/orchestrator-har
 import { PASSING_METRICS, RecordingExecutor } from '../../test/helpers/recording-executor.js';
 import { PowerAutoError } from '../contracts/errors.js';
 import type { RunEvent } from '../contracts/events.js';
+import { offlineBrain as requirementsBrain } from '../engines/requirements/offline.js';
 
 const REQUIREMENT = 'A library service where librarians add books and members borrow them.';
 const AUTO = {
@@ -89,6 +90,50 @@ describe('Orchestrator', () => {
     expect(audit.filter((a) => a.action === 'gate.approve').map((a) => a.actor)).toEqual(['alice', 'alice']);
     await expect(orchestrator.approve(run.id, 'requirements', { actor: 'alice' })).rejects.toThrow(
       /not waiting/,
+    );
+  });
+
+  it('approves an edited artifact as a new version, and the next stage works from the edit', async () => {
+    const ctx = { idempotencyKey: undefined, signal: new AbortController().signal, progress: async () => {} };
+    const executor = new RecordingExecutor({
+      // The real offline brain, so the artifact under review is a genuine RequirementsSpec.
+      behaviours: {
+        requirements_analyze: (call) => requirementsBrain.requirements_analyze!(call.input, ctx),
+      },
+    });
+    const { orchestrator, store } = await setup(executor);
+    const run = await orchestrator.startRun({ requirement: REQUIREMENT, template: 'design' });
+    await orchestrator.drive(run.id);
+    const original = await orchestrator.getArtifact(run.id, 'requirements');
+    const spec = original.content as { summary: string; requirements: { id: string }[] };
+
+    await expect(
+      orchestrator.approve(run.id, 'requirements', {
+        actor: 'rev',
+        edited: { ...spec, requirements: 'none' },
+      }),
+    ).rejects.toThrow(/edited requirements artifact does not match its schema: requirements:/);
+    expect((await store.getStep(run.id, 'gate:requirements'))?.status).toBe('waiting_approval');
+
+    const edited = {
+      ...spec,
+      summary: 'Edited by the reviewer',
+      requirements: spec.requirements.slice(0, 1),
+    };
+    const approval = await orchestrator.approve(run.id, 'requirements', { actor: 'rev', edited });
+    expect(approval.decision).toBe('edited');
+    const current = await orchestrator.getArtifact(run.id, 'requirements');
+    expect(current.version).toBe(original.version + 1);
+    expect(current.content).toMatchObject({ summary: 'Edited by the reviewer' });
+
+    await orchestrator.drive(run.id);
+    const architectureInput = executor.calls.find((c) => c.stepKey === 'architecture')!.input;
+    expect(architectureInput.requirements).toMatchObject({ summary: 'Edited by the reviewer' });
+    expect((architectureInput.requirements as { requirements: unknown[] }).requirements).toHaveLength(1);
+    expect((await store.listAudit()).map((a) => a.action)).toContain('gate.edit_and_approve');
+    const { workspacePath } = (await orchestrator.getRunView(run.id)).project;
+    expect((await simpleGit(workspacePath).log()).all.map((c) => c.message)).toContain(
+      `requirements: run ${run.id} edited by rev`,
     );
   });
 
