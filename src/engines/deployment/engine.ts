@@ -335,38 +335,37 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.outp
   throw new BadInputError(`input ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
 }
 
+/**
+ * A tool with side effects: its input checked (in-process callers skip the MCP server's
+ * validation), its environment resolved, and its work done once per idempotency key.
+ */
+function keyedTool<I extends z.ZodType, T extends Record<string, unknown>>(
+  options: DeploymentEngineOptions,
+  tool: string,
+  input: I,
+  output: z.ZodType<T>,
+  work: (env: Env, input: z.output<I>, ctx: EngineToolContext) => Promise<T>,
+): NonNullable<Brain[string]> {
+  return async (raw: unknown, ctx) => {
+    const parsed = parseInput(input, raw);
+    const env = await resolveEnv(options);
+    return oncePerKey(env.home, tool, ctx.idempotencyKey, output, () => work(env, parsed, ctx));
+  };
+}
+
 /** The deployment engine's tools; state lives in files under `$POWERAUTO_HOME/deployments`. */
 export function createDeploymentBrain(options: DeploymentEngineOptions = {}): Brain {
   return {
-    async release_prepare(raw: unknown, ctx) {
-      // In-process callers skip the MCP server's validation: check here too.
-      const input = parseInput(ReleasePrepareInput, raw);
-      const env = await resolveEnv(options);
-      return oncePerKey(env.home, 'release_prepare', ctx.idempotencyKey, ReleaseSchema, () =>
-        prepareRelease(input, ctx, env),
-      );
-    },
-    async deploy(raw: unknown, ctx) {
-      const input = parseInput(DeployInput, raw);
-      const env = await resolveEnv(options);
-      return oncePerKey(env.home, 'deploy', ctx.idempotencyKey, DeploymentSchema, () =>
-        deploy(env, input, ctx),
-      );
-    },
-    async deploy_verify(raw: unknown, ctx) {
-      const input = parseInput(DeployVerifyInput, raw);
-      const env = await resolveEnv(options);
-      return oncePerKey(env.home, 'deploy_verify', ctx.idempotencyKey, DeploymentSchema, () =>
-        verify(env, input, ctx),
-      );
-    },
-    async deploy_rollback(raw: unknown, ctx) {
-      const input = parseInput(DeployRollbackInput, raw);
-      const env = await resolveEnv(options);
-      return oncePerKey(env.home, 'deploy_rollback', ctx.idempotencyKey, DeploymentSchema, () =>
-        rollback(env, input, ctx),
-      );
-    },
+    release_prepare: keyedTool(
+      options,
+      'release_prepare',
+      ReleasePrepareInput,
+      ReleaseSchema,
+      (env, input, ctx) => prepareRelease(input, ctx, env),
+    ),
+    deploy: keyedTool(options, 'deploy', DeployInput, DeploymentSchema, deploy),
+    deploy_verify: keyedTool(options, 'deploy_verify', DeployVerifyInput, DeploymentSchema, verify),
+    deploy_rollback: keyedTool(options, 'deploy_rollback', DeployRollbackInput, DeploymentSchema, rollback),
     async deploy_stop(raw: unknown, ctx) {
       const input = parseInput(DeployStopInput, raw);
       const env = await resolveEnv(options);
