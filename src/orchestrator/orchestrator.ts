@@ -22,7 +22,7 @@ import { OperationsService } from './operations.js';
 import { validateRequirement } from './requirement-input.js';
 import { artifactPath, Scheduler } from './scheduler.js';
 import { stepDefinition, templateSteps } from './templates.js';
-import { moveRun, moveStep } from './transitions.js';
+import { commitAndPublish, moveRun, moveStep } from './transitions.js';
 
 export interface OrchestratorDeps {
   store: Store;
@@ -520,10 +520,8 @@ export class Orchestrator {
     }
   }
 
-  async #commit<T>(fn: TransactionBody<T>): Promise<T> {
-    const { result, events } = await this.store.transaction(fn);
-    this.bus.publish(events);
-    return result;
+  #commit<T>(fn: TransactionBody<T>): Promise<T> {
+    return commitAndPublish(this.store, this.bus, fn);
   }
 }
 

@@ -1,9 +1,10 @@
+import type { RunStatus } from '../contracts/models.js';
 import type { RunView } from './orchestrator.js';
 
 /** The object `run --json` and `status --json` print (DESIGN.md section 8). */
 export interface RunSummary {
   runId: string;
-  status: string;
+  status: RunStatus;
   template: string;
   workspace: string;
   error: string | null;

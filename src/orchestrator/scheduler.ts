@@ -15,7 +15,7 @@ import { recordOperations } from './operations.js';
 import { describeFailures, evaluateQuality } from './quality.js';
 import { TERMINAL_STEP_STATES } from './state-machine.js';
 import { fixStep, type StepDefinition, stepDefinition, templateSteps } from './templates.js';
-import { moveRun, moveStep } from './transitions.js';
+import { commitAndPublish, moveRun, moveStep } from './transitions.js';
 
 export interface SchedulerDeps {
   store: Store;
@@ -536,10 +536,8 @@ export class Scheduler {
     return def;
   }
 
-  async #commit<T>(fn: TransactionBody<T>): Promise<T> {
-    const { result, events } = await this.#deps.store.transaction(fn);
-    this.#deps.bus.publish(events);
-    return result;
+  #commit<T>(fn: TransactionBody<T>): Promise<T> {
+    return commitAndPublish(this.#deps.store, this.#deps.bus, fn);
   }
 }
 

@@ -1,6 +1,7 @@
+import type { EventBus } from '../bus/bus.js';
 import type { RunEvent } from '../contracts/events.js';
 import type { Run, RunStatus, Step, StepStatus } from '../contracts/models.js';
-import type { StepPatch, Store, Tx } from '../store/store.js';
+import type { StepPatch, Store, TransactionBody, Tx } from '../store/store.js';
 import { assertRunMove, assertStepMove } from './state-machine.js';
 
 /** Moves a step through the transition table and appends its event, inside the caller's transaction. */
@@ -39,4 +40,11 @@ export async function moveRun(
   await store.appendEvent(tx, events, run.id, 'run.status', { from: run.status, to, error });
   run.status = to;
   run.error = error;
+}
+
+/** Commits `fn` in one transaction, then publishes the events it appended: never before commit. */
+export async function commitAndPublish<T>(store: Store, bus: EventBus, fn: TransactionBody<T>): Promise<T> {
+  const { result, events } = await store.transaction(fn);
+  bus.publish(events);
+  return result;
 }

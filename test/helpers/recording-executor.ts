@@ -1,4 +1,4 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StepExecutor, ToolCall, ToolCallContext } from '../../src/contracts/executor.js';
@@ -131,11 +131,4 @@ function deployment(call: ToolCall): Record<string, unknown> {
     idempotencyKey: call.idempotencyKey,
     createdAt: at,
   };
-}
-
-/** Appends a side effect to `file` once per idempotency key, as an engine with side effects must. */
-export async function recordEffectOnce(file: string, key: string, seen: Set<string>): Promise<void> {
-  if (seen.has(key)) return;
-  seen.add(key);
-  await appendFile(file, `${key}\n`);
 }

@@ -74,7 +74,7 @@ export async function printSummary(runtime: Runtime, runId: string, json: boolea
   );
   if (json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
-    return summary.status as Parameters<typeof exitCodeForStatus>[0];
+    return summary.status;
   }
   process.stdout.write(
     `run ${summary.runId}: ${summary.status}${summary.error ? ` (${summary.error})` : ''}\n`,
@@ -89,5 +89,5 @@ export async function printSummary(runtime: Runtime, runId: string, json: boolea
       `  ${step.key.padEnd(20)} ${step.status.padEnd(17)} ${duration.padStart(7)}${step.error ? `  ${step.error}` : ''}\n`,
     );
   }
-  return summary.status as Parameters<typeof exitCodeForStatus>[0];
+  return summary.status;
 }
