@@ -1,11 +1,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODE_META_KEY, LLM_USAGE_META_KEY, LlmUsageMetrics } from '../contracts/mcp-meta.js';
 import { RequirementsSpec } from '../contracts/requirements.js';
 import { type FakeServer, json, startFakeServer } from '../llm/testing/fake-server.js';
 import { createArchitectureLlmBrain } from './architecture/llm.js';
-import type { EngineToolContext } from './brain.js';
+import { type EngineToolContext, FailedWithUsageError } from './brain.js';
+import { createEngineServer } from './mcp-server.js';
 import { createRequirementsLlmBrain } from './requirements/llm.js';
 import { offlineBrain as requirementsOffline } from './requirements/offline.js';
 import { engineLlmFor, selectBrain } from './select-brain.js';
@@ -163,6 +168,66 @@ describe('requirements LLM brain', () => {
       await requirementsOffline.requirements_analyze!({ text: TEXT }, ctx()),
     );
     expect(out.requirements).toEqual(offline.requirements);
+  });
+
+  it("a failed call still reports what every attempt used, up to the MCP error result (fallback 'fail')", async () => {
+    await configure({ ...baseLlm('fail'), repairAttempts: 1 });
+    // Invalid twice: the answer and its one repair attempt are both billed, then LLM_OUTPUT_INVALID.
+    server.enqueue(
+      completion('{"projectName": 42}', 1000, 200),
+      completion('{"projectName": 43}', 1300, 100),
+    );
+    const brain = selectBrain('requirements', requirementsOffline, createRequirementsLlmBrain, env());
+    const err = await brain.requirements_analyze!({ text: TEXT }, ctx()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FailedWithUsageError);
+    expect((err as FailedWithUsageError).code).toBe('LLM_FAILED');
+    expect((err as FailedWithUsageError).message).toMatch(/LLM_OUTPUT_INVALID/);
+    const spent = { llmCalls: 2, llmInputTokens: 2300, llmOutputTokens: 300 };
+    expect((err as FailedWithUsageError).usage).toMatchObject(spent);
+    // $1/MTok in, $2/MTok out.
+    expect((err as FailedWithUsageError).usage.llmCostUsd).toBeCloseTo(0.0029, 10);
+
+    // The engine server reports it in the error result, where the coordinator reads the code.
+    server.enqueue(completion('{}', 10, 5), completion('{}', 20, 5));
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await createEngineServer('requirements', brain).connect(serverSide);
+    const client = new Client({ name: 'test', version: '0' });
+    await client.connect(clientSide);
+    try {
+      const result = (await client.callTool({
+        name: 'requirements_analyze',
+        arguments: { text: TEXT },
+      })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect(result._meta?.[ERROR_CODE_META_KEY]).toBe('LLM_FAILED');
+      expect(LlmUsageMetrics.parse(result._meta?.[LLM_USAGE_META_KEY])).toMatchObject({
+        llmCalls: 2,
+        llmInputTokens: 30,
+        llmOutputTokens: 10,
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('counts a refused call in the offline answer: the provider billed it before failing', async () => {
+    await configure(baseLlm('offline'));
+    server.enqueue(
+      json(200, {
+        id: 'c2',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-test',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: null, refusal: 'no' }, finish_reason: 'stop' },
+        ],
+        usage: { prompt_tokens: 700, completion_tokens: 3, total_tokens: 703 },
+      }),
+    );
+    const brain = selectBrain('requirements', requirementsOffline, createRequirementsLlmBrain, env());
+    const out = RequirementsSpec.parse(await brain.requirements_analyze!({ text: TEXT }, ctx()));
+    expect(out.producedBy?.fallbackReason).toMatch(/model refused/);
+    expect(out.metrics).toMatchObject({ llmCalls: 1, llmInputTokens: 700, llmOutputTokens: 3 });
   });
 
   it("fails the call with fallback 'fail'", async () => {

@@ -3,11 +3,12 @@ import type { z } from 'zod';
 import type { EngineLlmConfig } from '../config/engine-llm.js';
 import { ENGINE_CONTRACTS, type ToolContract } from '../contracts/engines.js';
 import { errorMessage, PowerAutoError } from '../contracts/errors.js';
+import type { LlmUsageMetrics } from '../contracts/mcp-meta.js';
 import type { Role } from '../contracts/models.js';
 import type { ProducedBy } from '../contracts/produced-by.js';
 import type { LlmClient, StructuredRequest, UsageKeys, UsageTotals } from '../llm/index.js';
 import { redactSecrets } from '../llm/index.js';
-import type { Brain, EngineToolContext } from './brain.js';
+import { type Brain, type EngineToolContext, FailedWithUsageError } from './brain.js';
 import { loadPrompt } from './prompts.js';
 
 /** What an LLM tool handler gets besides its input: the model, charged to this tool call. */
@@ -51,8 +52,8 @@ function accountOf(idempotencyKey: string | undefined): UsageKeys & { call: stri
   return { run: parts[0]!, step: parts.slice(1, -1).join(':'), call };
 }
 
-/** The usage metrics every LLM-backed output carries, so the orchestrator can count and budget them. */
-export function usageMetrics(t: UsageTotals): Record<string, number> {
+/** The usage metrics every LLM-backed output (or failure) carries, so the orchestrator can count and budget them. */
+export function usageMetrics(t: UsageTotals): LlmUsageMetrics {
   return {
     llmCalls: t.calls,
     llmInputTokens: t.inputTokens,
@@ -65,10 +66,17 @@ export function usageMetrics(t: UsageTotals): Record<string, number> {
 function stamp(
   output: Record<string, unknown>,
   producedBy: ProducedBy,
-  usage: Record<string, number> | undefined,
+  usage: LlmUsageMetrics | undefined,
 ): Record<string, unknown> {
   const metrics = (output.metrics ?? {}) as Record<string, number>;
   return { ...output, metrics: usage === undefined ? metrics : { ...metrics, ...usage }, producedBy };
+}
+
+/** A failure after the model was called carries the usage; one before it (or without a meter) is left as is. */
+function withUsage(err: unknown, usage: LlmUsageMetrics | undefined): unknown {
+  if (usage === undefined || usage.llmCalls === 0 || err instanceof FailedWithUsageError) return err;
+  const code = err instanceof PowerAutoError ? err.code : 'INTERNAL';
+  return new FailedWithUsageError(code, errorMessage(err), usage, err);
 }
 
 /**
@@ -94,16 +102,12 @@ export function createLlmBrain(offline: Brain, handlers: Record<string, LlmTool>
         : offlineHandler;
       continue;
     }
-    brain[tool] = async (input, ctx) => {
-      const account = accountOf(ctx.idempotencyKey);
-      const llm: LlmTools = {
-        provider,
-        model,
-        structured: async (schema, req) =>
-          (await client.structured(schema, req, { signal: ctx.signal, account })).value,
-        prompt: (name) => loadPrompt(role, name),
-      };
-      const used = () => (client.meter ? usageMetrics(client.meter.forCall(account.call)) : undefined);
+    const answer = async (
+      input: Input,
+      ctx: EngineToolContext,
+      llm: LlmTools,
+      used: () => LlmUsageMetrics | undefined,
+    ): Promise<Output> => {
       let offlineOutput: Output | undefined;
       try {
         let out: Output;
@@ -128,6 +132,23 @@ export function createLlmBrain(offline: Brain, handlers: Record<string, LlmTool>
         await ctx.progress(0, undefined, `LLM ${provider}/${model} failed, offline brain answers: ${reason}`);
         const out = offlineOutput ?? (await offlineHandler(input, ctx));
         return stamp(out, { brain: 'offline', provider, model, fallbackReason: reason }, used());
+      }
+    };
+    brain[tool] = async (input, ctx) => {
+      const account = accountOf(ctx.idempotencyKey);
+      const llm: LlmTools = {
+        provider,
+        model,
+        structured: async (schema, req) =>
+          (await client.structured(schema, req, { signal: ctx.signal, account })).value,
+        prompt: (name) => loadPrompt(role, name),
+      };
+      // Every attempt (repairs, refusals included) is in the meter under this call's key.
+      const used = () => (client.meter ? usageMetrics(client.meter.forCall(account.call)) : undefined);
+      try {
+        return await answer(input, ctx, llm, used);
+      } catch (err) {
+        throw withUsage(err, used());
       }
     };
   }

@@ -2,17 +2,22 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ENGINE_CONTRACTS, type ToolContract } from '../contracts/engines.js';
 import { errorMessage, PowerAutoError } from '../contracts/errors.js';
-import { ERROR_CODE_META_KEY, IDEMPOTENCY_META_KEY } from '../contracts/mcp-meta.js';
+import {
+  ERROR_CODE_META_KEY,
+  IDEMPOTENCY_META_KEY,
+  LLM_USAGE_META_KEY,
+  type LlmUsageMetrics,
+} from '../contracts/mcp-meta.js';
 import type { Role } from '../contracts/models.js';
-import type { Brain, EngineToolContext } from './brain.js';
+import { type Brain, type EngineToolContext, FailedWithUsageError } from './brain.js';
 
 export const ENGINE_SERVER_VERSION = '0.1.0';
 
-function toolError(code: string, message: string): CallToolResult {
+function toolError(code: string, message: string, usage?: LlmUsageMetrics): CallToolResult {
   return {
     isError: true,
     content: [{ type: 'text', text: `${code}: ${message}` }],
-    _meta: { [ERROR_CODE_META_KEY]: code },
+    _meta: { [ERROR_CODE_META_KEY]: code, ...(usage ? { [LLM_USAGE_META_KEY]: usage } : {}) },
   };
 }
 
@@ -60,7 +65,11 @@ export function createEngineServer(role: Role, brain: Brain): McpServer {
         } catch (err) {
           // Code and message only: stack traces stay inside the engine.
           const code = err instanceof PowerAutoError ? err.code : 'INTERNAL';
-          return toolError(code, errorMessage(err));
+          return toolError(
+            code,
+            errorMessage(err),
+            err instanceof FailedWithUsageError ? err.usage : undefined,
+          );
         }
       },
     );

@@ -1,8 +1,16 @@
 import type { z } from 'zod';
 import { costOf, type PriceTable, priceFor, type UsageKeys, type UsageMeter } from './accounting.js';
+import { LlmError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryInfo, type RetryPolicy, withRetry } from './retry.js';
 import { generateStructured, type StructuredRequest, type StructuredResult } from './structured.js';
-import type { CallOptions, CompletionRequest, CompletionResult, LlmProvider, StreamEvent } from './types.js';
+import type {
+  CallOptions,
+  CompletionRequest,
+  CompletionResult,
+  LlmProvider,
+  StreamEvent,
+  Usage,
+} from './types.js';
 
 export interface LlmClientOptions {
   prices?: PriceTable;
@@ -56,22 +64,36 @@ export class LlmClient {
     if (this.meter && opts.account) this.meter.assertWithin(opts.account);
   }
 
-  private account(result: CompletionResult, opts: ClientCallOptions): CallResult {
-    const costUsd = costOf(result.usage, priceFor(this.prices, this.provider, this.model));
+  /** Prices `usage` and records it in the meter; returns the cost (null when unpriced). */
+  private charge(usage: Usage, opts: ClientCallOptions): number | null {
+    const costUsd = costOf(usage, priceFor(this.prices, this.provider, this.model));
     this.meter?.record({
       keys: opts.account ?? {},
       provider: this.provider.name,
       model: this.model,
-      usage: result.usage,
+      usage,
       costUsd,
     });
-    return { ...result, provider: this.provider.name, costUsd };
+    return costUsd;
+  }
+
+  private account(result: CompletionResult, opts: ClientCallOptions): CallResult {
+    return { ...result, provider: this.provider.name, costUsd: this.charge(result.usage, opts) };
   }
 
   async complete(req: CompletionRequest, opts: ClientCallOptions = {}): Promise<CallResult> {
     this.beforeCall(opts);
     const signal = opts.signal;
-    const result = await withRetry(() => this.provider.complete(req, signal ? { signal } : {}), this.retry, {
+    const attempt = async () => {
+      try {
+        return await this.provider.complete(req, signal ? { signal } : {});
+      } catch (err) {
+        // The provider answered (and billed) before failing: every such attempt counts, retried or not.
+        if (err instanceof LlmError && err.usage !== undefined) this.charge(err.usage, opts);
+        throw err;
+      }
+    };
+    const result = await withRetry(attempt, this.retry, {
       ...(signal ? { signal } : {}),
       ...(this.opts.onRetry ? { onRetry: this.opts.onRetry } : {}),
     });

@@ -142,4 +142,49 @@ describe('LlmClient budgets', () => {
     expect(calls).toBe(2);
     expect(meter.forRun('r')).toMatchObject({ calls: 2, totalTokens: 24, unpricedCalls: 2 });
   });
+
+  it('records the usage of attempts that failed after the provider billed them, retried or not', async () => {
+    const { UsageMeter } = await import('./accounting.js');
+    const { LlmClient } = await import('./client.js');
+    const answers: (() => { usage: { inputTokens: number; outputTokens: number } })[] = [
+      () => {
+        throw new LlmError('cut off mid-stream', {
+          retryable: true,
+          usage: { inputTokens: 50, outputTokens: 7 },
+        });
+      },
+      () => ({ usage: { inputTokens: 60, outputTokens: 9 } }),
+      () => {
+        throw new LlmError('model refused', { usage: { inputTokens: 70, outputTokens: 1 } });
+      },
+    ];
+    const provider = {
+      name: 'p',
+      type: 'openai' as const,
+      model: 'm',
+      constrainedDecoding: false,
+      complete: async () => ({
+        text: 'x',
+        toolCalls: [],
+        stopReason: 'stop' as const,
+        model: 'm',
+        ...answers.shift()!(),
+      }),
+      stream: async function* () {},
+    };
+    const meter = new UsageMeter();
+    const client = new LlmClient(provider, {
+      meter,
+      prices: { 'p/m': { inputPerMTok: 1, outputPerMTok: 1 } },
+      retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    const account = { run: 'r', step: 's' };
+    const ok = await client.complete({ messages: [{ role: 'user', content: 'a' }] }, { account });
+    expect(ok.usage).toEqual({ inputTokens: 60, outputTokens: 9 });
+    await expect(
+      client.complete({ messages: [{ role: 'user', content: 'b' }] }, { account }),
+    ).rejects.toThrow(/model refused/);
+    expect(meter.forStep('r', 's')).toMatchObject({ calls: 3, inputTokens: 180, outputTokens: 17 });
+    expect(meter.forStep('r', 's').costUsd).toBeCloseTo(197 / 1_000_000, 12);
+  });
 });

@@ -1,4 +1,5 @@
 import { type ErrorCode, PowerAutoError } from '../contracts/errors.js';
+import type { Usage } from './types.js';
 
 /** A model call failed: transport, HTTP status, or an answer we could not read. */
 export class LlmError extends PowerAutoError {
@@ -8,6 +9,11 @@ export class LlmError extends PowerAutoError {
   readonly retryable: boolean;
   /** What the server asked us to wait (Retry-After), in milliseconds. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * Tokens the provider reported before the call failed (e.g. a refusal): they are billed, so
+   * `LlmClient` records them like those of a call that succeeded.
+   */
+  readonly usage: Usage | undefined;
   constructor(
     message: string,
     opts: {
@@ -16,12 +22,14 @@ export class LlmError extends PowerAutoError {
       retryAfterMs?: number;
       cause?: unknown;
       code?: ErrorCode;
+      usage?: Usage;
     } = {},
   ) {
     super(opts.code ?? 'LLM_FAILED', message, { cause: opts.cause });
     this.status = opts.status;
     this.retryable = opts.retryable ?? false;
     this.retryAfterMs = opts.retryAfterMs;
+    this.usage = opts.usage;
   }
 }
 

@@ -3,6 +3,7 @@ import { errorMessage } from '../contracts/errors.js';
 import { LlmCancelledError, LlmError, LlmTimeoutError } from './errors.js';
 import { redactSecrets } from './redact.js';
 import { isRetryableStatus, parseRetryAfter } from './retry.js';
+import type { Usage } from './types.js';
 
 /** How much of an upstream error body goes into our error message. */
 const ERROR_BODY_LIMIT = 600;
@@ -168,8 +169,15 @@ export async function* ndjsonLines(
   if (buffer.trim()) yield parse(buffer.trim());
 }
 
-/** Parses a JSON arguments string from a tool call; a model may send garbage, which is an error, not `{}`. */
-export function parseToolArguments(label: string, raw: string | undefined | null): Record<string, unknown> {
+/**
+ * Parses a JSON arguments string from a tool call; a model may send garbage, which is an error, not `{}`.
+ * `usage`: what the answer cost, carried by the error so the failed call is still counted.
+ */
+export function parseToolArguments(
+  label: string,
+  raw: string | undefined | null,
+  usage?: Usage,
+): Record<string, unknown> {
   if (raw === undefined || raw === null || raw.trim() === '') return {};
   try {
     const value: unknown = JSON.parse(raw);
@@ -177,5 +185,7 @@ export function parseToolArguments(label: string, raw: string | undefined | null
   } catch {
     // fall through
   }
-  throw new LlmError(`${label}: tool call arguments are not a JSON object: ${raw.slice(0, 200)}`);
+  throw new LlmError(`${label}: tool call arguments are not a JSON object: ${raw.slice(0, 200)}`, {
+    ...(usage ? { usage } : {}),
+  });
 }

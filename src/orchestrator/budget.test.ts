@@ -1,7 +1,13 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../../test/helpers/orchestrator-harness.js';
 import { defaultOutput, RecordingExecutor } from '../../test/helpers/recording-executor.js';
+import { EnginesConfig } from '../config/engines.js';
 import type { ToolCall } from '../contracts/executor.js';
+import { MCPCoordinator } from '../coordinator/index.js';
+import { json, startFakeServer } from '../llm/testing/fake-server.js';
 import { measureRunUsage } from './budget.js';
 
 const REQUIREMENT = 'A library service where librarians add books and members borrow them.';
@@ -88,5 +94,80 @@ describe('LLM budgets at the step boundary', () => {
       options: AUTO,
     });
     expect((await harness.orchestrator.drive(free.id)).status).toBe('succeeded');
+  });
+});
+
+/** An OpenAI chat completion as the fake provider answers it, billed at `inputTokens`/`outputTokens`. */
+function completion(message: Record<string, unknown>, inputTokens: number, outputTokens: number) {
+  return json(200, {
+    id: 'c',
+    object: 'chat.completion',
+    created: 1,
+    model: 'gpt-test',
+    choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: 'stop' }],
+    usage: {
+      prompt_tokens: inputTokens,
+      completion_tokens: outputTokens,
+      total_tokens: inputTokens + outputTokens,
+    },
+  });
+}
+
+describe('failed LLM calls count toward the budgets', () => {
+  it('a run whose model calls all failed is charged for them, and stopped by them alone', async () => {
+    const llm = await startFakeServer();
+    const dir = await mkdtemp(join(tmpdir(), 'pa-budget-llm-'));
+    const config = join(dir, 'config.json');
+    // The in-process engines read the `llm` section themselves, as a separate engine process would.
+    await writeFile(
+      config,
+      JSON.stringify({
+        llm: {
+          fallback: 'offline',
+          providers: { fake: { type: 'openai', baseUrl: `${llm.url}/v1`, model: 'gpt-test', apiKey: 'k' } },
+          prices: { 'fake/gpt-test': { inputPerMTok: 1, outputPerMTok: 2 } },
+          retry: { maxAttempts: 1 },
+          repairAttempts: 1,
+        },
+      }),
+    );
+    const previous = process.env.POWERAUTO_CONFIG;
+    process.env.POWERAUTO_CONFIG = config;
+    let coordinator: MCPCoordinator | undefined;
+    try {
+      // The answer fails its schema, the repair is refused: no model output survives, the offline
+      // brain answers, and both billed calls must still be counted.
+      llm.enqueue(
+        completion({ content: '{"projectName": 7}' }, 400, 100),
+        completion({ content: null, refusal: 'I cannot help with that.' }, 550, 0),
+      );
+      coordinator = await MCPCoordinator.start(EnginesConfig.parse({ engines: [{ role: 'requirements' }] }));
+      harness = await createHarness(coordinator, { budgets: { perRunTokens: 1000 } });
+      const run = await harness.orchestrator.startRun({
+        requirement: REQUIREMENT,
+        template: 'design',
+        options: AUTO,
+      });
+      const done = await harness.orchestrator.drive(run.id);
+      expect(llm.requests).toHaveLength(2);
+      expect(done.status).toBe('failed');
+      expect((await harness.store.getRun(run.id))?.error).toMatch(
+        /BUDGET_EXCEEDED: budgets\.perRunTokens 1000 exceeded: measured 1050 tokens over 2 LLM call/,
+      );
+      const usage = await measureRunUsage(harness.store, run.id);
+      expect(usage.run).toMatchObject({ calls: 2, inputTokens: 950, outputTokens: 100, tokens: 1050 });
+      expect(usage.run.costUsd).toBeCloseTo(0.00115, 10);
+      const steps = (await harness.orchestrator.getRunView(run.id)).steps;
+      expect(steps.find((s) => s.key === 'requirements')?.status).toBe('succeeded');
+      expect(steps.find((s) => s.key === 'architecture')?.status).not.toBe('succeeded');
+    } finally {
+      if (previous === undefined) delete process.env.POWERAUTO_CONFIG;
+      else process.env.POWERAUTO_CONFIG = previous;
+      await harness?.close();
+      harness = undefined;
+      await coordinator?.close();
+      await llm.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

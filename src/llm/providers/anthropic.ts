@@ -202,6 +202,7 @@ export class AnthropicProvider implements LlmProvider {
     const { body, wrapped } = this.body(req, false);
     const res = await postJson(this.target, '/v1/messages', body, rs);
     const wire = parseWire(this.target, WireMessage, await readJson(this.target, res, rs), 'response');
+    const usage = { inputTokens: wire.usage.input_tokens, outputTokens: wire.usage.output_tokens };
     let text = '';
     const calls: ToolCall[] = [];
     for (const block of wire.content) {
@@ -209,12 +210,11 @@ export class AnthropicProvider implements LlmProvider {
       else if (block.type === 'tool_use' && 'input' in block) {
         const input = block.input;
         if (!input || typeof input !== 'object' || Array.isArray(input)) {
-          throw new LlmError(`${this.target.label}: tool_use input is not an object`);
+          throw new LlmError(`${this.target.label}: tool_use input is not an object`, { usage });
         }
         calls.push({ id: block.id, name: block.name, arguments: input as Record<string, unknown> });
       }
     }
-    const usage = { inputTokens: wire.usage.input_tokens, outputTokens: wire.usage.output_tokens };
     return this.finish(req, wrapped, text, calls, usage, wire.stop_reason, wire.model ?? this.model);
   }
 

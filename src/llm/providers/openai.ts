@@ -167,22 +167,23 @@ export class OpenAiProvider implements LlmProvider {
     const res = await postJson(this.target, '/chat/completions', this.body(req, false), rs);
     const wire = parseWire(this.target, WireResponse, await readJson(this.target, res, rs), 'response');
     const choice = wire.choices[0]!;
+    const usage = {
+      inputTokens: wire.usage?.prompt_tokens ?? 0,
+      outputTokens: wire.usage?.completion_tokens ?? 0,
+    };
     if (choice.message.refusal)
-      throw new LlmError(`${this.target.label}: model refused: ${choice.message.refusal}`);
+      throw new LlmError(`${this.target.label}: model refused: ${choice.message.refusal}`, { usage });
     const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).map((c, i) => ({
       id: c.id ?? `call_${i}`,
       name: c.function.name,
-      arguments: parseToolArguments(this.target.label, c.function.arguments),
+      arguments: parseToolArguments(this.target.label, c.function.arguments, usage),
     }));
     const text = choice.message.content ?? '';
     return {
       text,
       toolCalls,
       ...(jsonFormat(req) ? { json: text } : {}),
-      usage: {
-        inputTokens: wire.usage?.prompt_tokens ?? 0,
-        outputTokens: wire.usage?.completion_tokens ?? 0,
-      },
+      usage,
       stopReason: stopReason(choice.finish_reason),
       model: wire.model ?? this.model,
     };
