@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import type { TestPlan } from '../../contracts/architecture.js';
 import type { CodeReport } from '../../contracts/code.js';
 import type { CodeFixInput, CodeGenerateInput } from '../../contracts/engines.js';
-import { writeConfinedFile } from '../../workspace/files.js';
 import { commitAll } from '../../workspace/git.js';
 import type { EngineToolContext } from '../brain.js';
 import { DEV_DEPENDENCIES, linkDevDependencies } from './deps.js';
@@ -16,6 +15,7 @@ import {
   readWorkspaceFile,
   removeStale,
   writeGeneratedFiles,
+  writeManifest,
 } from './workspace.js';
 
 type Specs = Pick<z.infer<typeof CodeGenerateInput>, 'requirements' | 'architecture'>;
@@ -31,10 +31,6 @@ function reqList(input: Specs): Manifest['requirements'] {
 
 function lines(text: string): number {
   return text.split('\n').filter((l) => l.trim() !== '').length;
-}
-
-async function writeManifest(workspace: string, manifest: Manifest): Promise<void> {
-  await writeConfinedFile(workspace, MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 function fileList(files: GeneratedFile[]): CodeReport['files'] {
@@ -153,7 +149,14 @@ export async function fixCode(
   }
   ctx.signal.throwIfAborted();
   await writeGeneratedFiles(input.workspace, relevant);
-  await writeManifest(input.workspace, manifestFor(files, manifest.testPlan, reqList(input)));
+  // What the template regenerated is the offline brain's again; what a model wrote and was not restored
+  // (its rewrites, its own tests) keeps its entry, so the manifest still says who wrote it.
+  const next = manifestFor(files, manifest.testPlan, reqList(input));
+  const restored = new Set(relevant.map((f) => f.path));
+  for (const [path, entry] of Object.entries(manifest.files)) {
+    if (entry.writtenBy?.brain === 'llm' && !restored.has(path)) next.files[path] = entry;
+  }
+  await writeManifest(input.workspace, next);
   await linkDevDependencies(input.workspace);
   const reqs = [...failingReqs].sort().join(', ') || 'build';
   const commit = await commitAll(

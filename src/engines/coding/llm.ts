@@ -4,9 +4,9 @@ import { CodeFixInput, CodeGenerateInput } from '../../contracts/engines.js';
 import { PowerAutoError } from '../../contracts/errors.js';
 import { commitAll } from '../../workspace/git.js';
 import type { Brain } from '../brain.js';
-import { createLlmBrain, type EngineLlm } from '../llm-brain.js';
+import { createLlmBrain, type EngineLlm, type LlmTools } from '../llm-brain.js';
 import { offlineBrain } from './offline.js';
-import { readManifest, readWorkspaceFile, writeGeneratedFiles } from './workspace.js';
+import { readManifest, readWorkspaceFile, recordRewrites, writeGeneratedFiles } from './workspace.js';
 
 export const CodeFilesAnswer = z.object({
   files: z.array(z.object({ path: z.string().min(1), content: z.string() })),
@@ -38,7 +38,8 @@ function lines(text: string): number {
 }
 
 /**
- * Writes what the model returned through the same confined writer as the generator and commits it.
+ * Writes what the model returned through the same confined writer as the generator, records the
+ * rewrites in the generation manifest (who wrote each file) and commits both together.
  * Paths outside what the model may touch are refused (listed in notes), never written.
  */
 async function writeAnswer(
@@ -46,13 +47,22 @@ async function writeAnswer(
   answer: CodeFilesAnswer,
   allowed: (path: string) => boolean,
   message: string,
+  llm: LlmTools,
 ): Promise<{ written: CodeReport['files']; refused: string[]; commit: string | null; loc: number }> {
   const ok = answer.files.filter((f) => allowed(f.path));
   const refused = answer.files.filter((f) => !allowed(f.path)).map((f) => f.path);
   if (ok.length === 0) return { written: [], refused, commit: null, loc: 0 };
+  const existed = await Promise.all(
+    ok.map(async (f) => (await readWorkspaceFile(workspace, f.path)) !== null),
+  );
   await writeGeneratedFiles(
     workspace,
     ok.map((f) => ({ ...f, requirementIds: [] })),
+  );
+  await recordRewrites(
+    workspace,
+    ok.map((f, i) => ({ ...f, created: !existed[i] })),
+    { brain: 'llm', provider: llm.provider, model: llm.model },
   );
   const commit = await commitAll(workspace, message);
   return {
@@ -104,6 +114,7 @@ export function createCodingLlmBrain(engine: EngineLlm): Brain {
             answer,
             allowed,
             `code_generate (LLM ${llm.model}): ${answer.files.length} file(s)`,
+            llm,
           );
           const byPath = new Map(report.files.map((f) => [f.path, f]));
           for (const f of w.written)
@@ -169,6 +180,7 @@ export function createCodingLlmBrain(engine: EngineLlm): Brain {
             answer,
             allowed,
             `code_fix (LLM ${llm.model}): ${answer.files.length} file(s)`,
+            llm,
           );
           if (w.written.length === 0)
             throw new PowerAutoError('LLM_FAILED', 'the model proposed no file changes');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { TestPlan } from '../../contracts/architecture.js';
+import { ProducedBy } from '../../contracts/produced-by.js';
 import { confinedPath, writeConfinedFile } from '../../workspace/files.js';
 import type { GeneratedFile } from './generator.js';
 
@@ -9,9 +10,22 @@ import type { GeneratedFile } from './generator.js';
 export const MANIFEST_PATH = '.powerauto-codegen.json';
 export const GENERATOR_VERSION = 'offline-ts-node-http/1';
 
+/** Which brain wrote a file's current content: the offline template generator, or a model (provider/model). */
+export const WrittenBy = ProducedBy.pick({ brain: true, provider: true, model: true });
+export type WrittenBy = z.infer<typeof WrittenBy>;
+export const OFFLINE_TEMPLATE: WrittenBy = { brain: 'offline' };
+
+export const ManifestFile = z.object({
+  sha256: z.string(),
+  requirementIds: z.array(z.string()),
+  /** Who wrote or last rewrote it; absent in manifests written before this was recorded. */
+  writtenBy: WrittenBy.optional(),
+});
+export type ManifestFile = z.infer<typeof ManifestFile>;
+
 export const Manifest = z.object({
   generator: z.string(),
-  files: z.record(z.string(), z.object({ sha256: z.string(), requirementIds: z.array(z.string()) })),
+  files: z.record(z.string(), ManifestFile),
   testPlan: TestPlan.nullable(),
   /** The spec's requirements (ids, kinds, priorities): test_run builds its traceability matrix from them. */
   requirements: z.array(z.object({ id: z.string(), kind: z.string(), priority: z.string() })).default([]),
@@ -39,10 +53,42 @@ export function manifestFor(
     requirements,
     generator: GENERATOR_VERSION,
     files: Object.fromEntries(
-      files.map((f) => [f.path, { sha256: sha256(f.content), requirementIds: f.requirementIds }]),
+      files.map((f) => [
+        f.path,
+        { sha256: sha256(f.content), requirementIds: f.requirementIds, writtenBy: OFFLINE_TEMPLATE },
+      ]),
     ),
     testPlan,
   };
+}
+
+export async function writeManifest(workspace: string, manifest: Manifest): Promise<void> {
+  await writeConfinedFile(workspace, MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Records files a model just wrote in the manifest: their new hash and who wrote them. A file is
+ * recorded when the generator already owned it or the model created it; a hand-written file the model
+ * edited stays the developer's, so a later generation never removes it as stale. Without a manifest
+ * (code not generated here) there is nothing to record into.
+ */
+export async function recordRewrites(
+  workspace: string,
+  files: readonly { path: string; content: string; created: boolean }[],
+  writtenBy: WrittenBy,
+): Promise<void> {
+  const manifest = await readManifest(workspace);
+  if (manifest === null) return;
+  for (const f of files) {
+    const entry = manifest.files[f.path];
+    if (entry === undefined && !f.created) continue;
+    manifest.files[f.path] = {
+      sha256: sha256(f.content),
+      requirementIds: entry?.requirementIds ?? [],
+      writtenBy,
+    };
+  }
+  await writeManifest(workspace, manifest);
 }
 
 /** Writes files through the confinement check: `..`, absolute paths and links out of the workspace are refused. */
