@@ -37,7 +37,10 @@ export const EngineEntry = z.object({
   replicas: z.number().int().min(1).max(64).default(1),
   /** Calls running at once on one instance; more wait in that instance's queue. */
   maxConcurrency: z.number().int().min(1).max(1024).default(8),
-  /** Per-attempt timeout, reset whenever the engine reports progress. */
+  /**
+   * Per-attempt timeout, reset whenever the engine reports progress. Progress is asked for when the
+   * caller listens, which the orchestrator always does.
+   */
   timeoutMs: z.number().int().positive().default(60_000),
   /** Cap over all attempts of one call, progress or not. */
   totalTimeoutMs: z.number().int().positive().default(600_000),

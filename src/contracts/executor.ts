@@ -23,6 +23,10 @@ export interface ToolProgress {
 
 export interface ToolCallContext {
   signal: AbortSignal;
+  /**
+   * Progress is asked of the engine only when this is given, and only progress can reset a call's
+   * per-attempt timeout; without it the timeout bounds each attempt as it stands.
+   */
   onProgress?: (progress: ToolProgress) => void;
 }
 

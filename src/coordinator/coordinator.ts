@@ -10,6 +10,7 @@ import { ERROR_CODE_META_KEY, IDEMPOTENCY_META_KEY } from '../contracts/mcp-meta
 import type { Role } from '../contracts/models.js';
 import { pickLeastLoaded } from './balancer.js';
 import type { BreakerState, BreakerTicket } from './breaker.js';
+import { CallAbort } from './call-abort.js';
 import {
   CallCancelledError,
   EngineTimeoutError,
@@ -103,12 +104,12 @@ function classify(err: unknown, caller: AbortSignal, call: AbortSignal): Failure
  * In-flight calls by caller signal. One listener per caller signal however many calls share it
  * (a run's signal may cover many parallel steps), so no listener piles up on it.
  */
-const callsByCallerSignal = new WeakMap<AbortSignal, Set<AbortController>>();
+const callsByCallerSignal = new WeakMap<AbortSignal, Set<CallAbort>>();
 
-function linkToCaller(caller: AbortSignal, call: AbortController): () => void {
+function linkToCaller(caller: AbortSignal, call: CallAbort): () => void {
   let calls = callsByCallerSignal.get(caller);
   if (calls === undefined) {
-    const linked = new Set<AbortController>();
+    const linked = new Set<CallAbort>();
     calls = linked;
     callsByCallerSignal.set(caller, linked);
     caller.addEventListener(
@@ -349,9 +350,8 @@ export class MCPCoordinator implements StepExecutor {
     if (ctx.signal.aborted) throw new CallCancelledError(target.tool, ctx.signal.reason);
     const spec = instances[0]!.spec;
     const callStart = Date.now();
-    // A per-call signal: the SDK never removes its abort listeners, so the caller's (possibly
-    // long-lived) signal must not be handed to it. It also carries the total cap, queueing included.
-    const callAbort = new AbortController();
+    // A per-call signal (see CallAbort). It also carries the total cap, queueing included.
+    const callAbort = new CallAbort();
     const unlink = linkToCaller(ctx.signal, callAbort);
     const deadlineTimer = setTimeout(
       () =>
@@ -379,7 +379,11 @@ export class MCPCoordinator implements StepExecutor {
           timeout: spec.timeoutMs,
           resetTimeoutOnProgress: true,
           maxTotalTimeout: Math.max(1, spec.totalTimeoutMs - (startedAt - callStart)),
-          onprogress: (p) => onProgress?.({ progress: p.progress, total: p.total, message: p.message }),
+          // A progress token costs the SDK about as much as a no-op call: only ask when someone listens.
+          onprogress:
+            onProgress === undefined
+              ? undefined
+              : (p) => onProgress({ progress: p.progress, total: p.total, message: p.message }),
         };
         const record = (outcome: CallOutcome, responseBytes: number, error: unknown): void =>
           this.emit(target, instance, attempt, outcome, startedAt, requestBytes, responseBytes, error);
