@@ -22,7 +22,16 @@ import { REPO_ROOT } from '../test/fixtures/engines/support.js';
 import { noopBrain } from './_fixtures/noop-engine.js';
 
 const ENGINE_SCRIPT = join(REPO_ROOT, 'bench', '_fixtures', 'noop-engine.ts');
-const tsxArgs = (...extra: string[]): string[] => ['--import', 'tsx', ENGINE_SCRIPT, ...extra];
+const COMPILED_SRC = join(REPO_ROOT, 'bench', '_fixtures', 'compiled-src.mjs');
+/** Engine processes run the compiled product code too (see compiled-src.mjs). */
+const tsxArgs = (...extra: string[]): string[] => [
+  '--import',
+  'tsx',
+  '--import',
+  COMPILED_SRC,
+  ENGINE_SCRIPT,
+  ...extra,
+];
 const ARGS = { environment: 'staging' };
 
 type CallOnce = (i: number) => Promise<unknown>;
