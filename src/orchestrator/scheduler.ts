@@ -154,7 +154,9 @@ export class Scheduler {
           for (const step of promotable) await moveStep(this.#deps.store, tx, events, step, 'ready');
           for (const gate of gates) await this.#openGate(tx, events, run, gate, byKey);
         });
-        continue;
+        // moveStep updated these objects, so promoted tool steps dispatch from this snapshot; a
+        // decided gate may have unblocked more steps, which takes a fresh read.
+        if (gates.length > 0) continue;
       }
 
       let nextWake = Number.POSITIVE_INFINITY;
@@ -162,10 +164,10 @@ export class Scheduler {
         if (step.kind !== 'tool' || inflight.has(step.key)) continue;
         if (step.status === 'running') {
           // Running but not ours: the previous driver died mid-call. Same attempt, same key.
-          this.#dispatch(run, step, true, signal);
+          this.#dispatch(run, step, true, signal, steps);
         } else if (step.status === 'ready') {
           const due = step.notBefore === null ? 0 : Date.parse(step.notBefore);
-          if (due <= Date.now()) this.#dispatch(run, step, false, signal);
+          if (due <= Date.now()) this.#dispatch(run, step, false, signal, steps);
           else nextWake = Math.min(nextWake, due);
         }
       }
@@ -189,10 +191,11 @@ export class Scheduler {
     });
   }
 
-  #dispatch(run: Run, step: Step, redispatch: boolean, signal: AbortSignal): void {
+  /** `steps` is the pass's snapshot: every step this one depends on is done in it, artifact and all. */
+  #dispatch(run: Run, step: Step, redispatch: boolean, signal: AbortSignal, steps: Step[]): void {
     const inflight = this.#inflight.get(run.id)!;
     const task = this.#queue
-      .add(() => this.#execute(run, step, redispatch, signal))
+      .add(() => this.#execute(run, step, redispatch, signal, steps))
       .catch((err: unknown) => {
         // Re-dispatching after a failed write would loop forever; stop and say why.
         if (!this.#fatal.has(run.id)) this.#fatal.set(run.id, err);
@@ -201,7 +204,13 @@ export class Scheduler {
     inflight.set(step.key, task);
   }
 
-  async #execute(run: Run, step: Step, redispatch: boolean, runSignal: AbortSignal): Promise<void> {
+  async #execute(
+    run: Run,
+    step: Step,
+    redispatch: boolean,
+    runSignal: AbortSignal,
+    steps: Step[],
+  ): Promise<void> {
     if (runSignal.aborted) return;
     const { store, executor, config } = this.#deps;
     const def = this.#definition(run, step.key);
@@ -235,7 +244,7 @@ export class Scheduler {
     try {
       await assertWithinBudget(store, config.budgets, run.id);
       const workspace = await this.#deps.workspaceOf(run);
-      const input = await this.#buildInput(run, step, def, workspace);
+      const input = await this.#buildInput(run, step, def, workspace, steps);
       output = await executor.callTool(
         {
           role: def.role!,
@@ -272,8 +281,8 @@ export class Scheduler {
     step: Step,
     def: StepDefinition,
     workspace: string,
+    steps: Step[],
   ): Promise<Record<string, unknown>> {
-    const steps = await this.#deps.store.getSteps(run.id);
     const ids = steps.flatMap((s) => (s.artifactId === null ? [] : [s.artifactId]));
     const byId = new Map((await this.#deps.store.getArtifacts(ids)).map((a) => [a.id, a.content]));
     const artifacts = new Map(
