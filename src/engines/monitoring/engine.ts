@@ -66,25 +66,38 @@ function monitorDir(home: string, project: string, environment: Deployment['envi
   return join(envDir(home, project, environment), 'monitor');
 }
 
-/** Sends each alert transition and action seen in the files as an MCP progress notification. */
-async function relayProgress(
+/**
+ * Sends each alert transition and action since `since` seen in the files as an MCP progress
+ * notification (an alert still firing is news whenever it fired). Polled: an alert that fired and
+ * resolved between two polls is still relayed as both.
+ */
+export async function relayProgress(
   dir: string,
   seen: Set<string>,
   ctx: EngineToolContext,
-  elapsed: number,
+  since: number,
   total: number,
 ) {
   const files = await readMonitorFiles(dir).catch(() => null);
   if (files === null) return;
+  const elapsed = Date.now() - since;
+  const recent = (iso: string | null) => iso !== null && Date.parse(iso) >= since;
   for (const alert of files.alerts) {
-    const key = `${alert.id}:${alert.state}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    await ctx
-      .progress(elapsed, total, `alert ${alert.state}: ${alert.rule} (${alert.severity}) ${alert.message}`)
-      .catch(() => undefined);
+    const states = [
+      ...(recent(alert.firedAt) || alert.state === 'firing' ? (['firing'] as const) : []),
+      ...(alert.state === 'resolved' && recent(alert.resolvedAt) ? (['resolved'] as const) : []),
+    ];
+    for (const state of states) {
+      const key = `${alert.id}:${state}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      await ctx
+        .progress(elapsed, total, `alert ${state}: ${alert.rule} (${alert.severity}) ${alert.message}`)
+        .catch(() => undefined);
+    }
   }
   for (const action of files.actions) {
+    if (!recent(action.at)) continue;
     const key = `${action.at}:${action.type}:${action.detail}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -146,7 +159,7 @@ async function monitorStart(
     while (Date.now() - started < windowMs) {
       ctx.signal.throwIfAborted();
       await sleep(Math.min(POLL_MS, windowMs - (Date.now() - started)));
-      await relayProgress(dir, seen, ctx, Date.now() - started, windowMs);
+      await relayProgress(dir, seen, ctx, started, windowMs);
     }
   } finally {
     if (watcher !== null) await watcher.stop();

@@ -47,12 +47,16 @@ export class Notifier {
     let attempts = 0;
     for (let attempt = 0; attempt <= hook.retries && !this.#abort.signal.aborted; attempt++) {
       attempts += 1;
+      // Held here until the attempt settles: AbortSignal.any() keeps its sources only weakly, as does
+      // the timer of a timeout signal, so garbage collection could drop it before it fires, and a
+      // receiver that never answers would then hold this delivery forever (seen on Node 20).
+      const timeout = AbortSignal.timeout(hook.timeoutMs);
       try {
         const res = await fetch(hook.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'user-agent': 'powerauto-monitoring' },
           body,
-          signal: AbortSignal.any([AbortSignal.timeout(hook.timeoutMs), this.#abort.signal]),
+          signal: AbortSignal.any([timeout, this.#abort.signal]),
         });
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) {
@@ -69,10 +73,7 @@ export class Notifier {
         }
         lastError = `answered ${res.status}`;
       } catch (err) {
-        lastError =
-          (err as Error).name === 'TimeoutError'
-            ? `no answer within ${hook.timeoutMs} ms`
-            : (err as Error).message;
+        lastError = timeout.aborted ? `no answer within ${hook.timeoutMs} ms` : (err as Error).message;
       }
       if (attempt < hook.retries) {
         await sleep(hook.backoffMs * 2 ** attempt, undefined, { signal: this.#abort.signal }).catch(
