@@ -6,7 +6,12 @@ import { EnginesConfig, type EnginesConfigInput } from '../config/engines.js';
 import { toolContract } from '../contracts/engines.js';
 import { BadInputError, type ErrorCode, errorMessage, NotFoundError } from '../contracts/errors.js';
 import type { StepExecutor, ToolCall, ToolCallContext } from '../contracts/executor.js';
-import { ERROR_CODE_META_KEY, IDEMPOTENCY_META_KEY } from '../contracts/mcp-meta.js';
+import {
+  ERROR_CODE_META_KEY,
+  IDEMPOTENCY_META_KEY,
+  LLM_USAGE_META_KEY,
+  LlmUsageMetrics,
+} from '../contracts/mcp-meta.js';
 import type { Role } from '../contracts/models.js';
 import { pickLeastLoaded } from './balancer.js';
 import type { BreakerState, BreakerTicket } from './breaker.js';
@@ -329,7 +334,15 @@ export class MCPCoordinator implements StepExecutor {
     const code: ErrorCode = sentCode.success ? sentCode.data : 'ENGINE_FAILED';
     let message = resultText(result) || 'tool returned isError without a message';
     if (sentCode.success && message.startsWith(`${code}: `)) message = message.slice(code.length + 2);
-    return new EngineToolError(code, tool, instance.spec.name, message);
+    // The model calls of a failed tool call were billed all the same: carry them to the budgets.
+    const usage = LlmUsageMetrics.safeParse(result._meta?.[LLM_USAGE_META_KEY]);
+    return new EngineToolError(
+      code,
+      tool,
+      instance.spec.name,
+      message,
+      usage.success ? usage.data : undefined,
+    );
   }
 
   /**

@@ -1,4 +1,5 @@
 import { type ErrorCode, PowerAutoError } from '../contracts/errors.js';
+import type { LlmUsageMetrics } from '../contracts/mcp-meta.js';
 
 /** An engine's tools/list does not satisfy its role contract; the engine is refused. */
 export class ContractMismatchError extends PowerAutoError {
@@ -45,9 +46,14 @@ export class CallCancelledError extends PowerAutoError {
 export class EngineToolError extends PowerAutoError {
   readonly engine: string;
   readonly tool: string;
-  constructor(code: ErrorCode, tool: string, engine: string, message: string) {
-    super(code, `${tool} failed on engine "${engine}": ${message}`, { details: { tool, engine } });
+  /** What the failed call spent on a model, as the engine reported it (`LLM_USAGE_META_KEY`). */
+  readonly usage: LlmUsageMetrics | undefined;
+  constructor(code: ErrorCode, tool: string, engine: string, message: string, usage?: LlmUsageMetrics) {
+    super(code, `${tool} failed on engine "${engine}": ${message}`, {
+      details: { tool, engine, ...(usage ? { usage } : {}) },
+    });
     this.engine = engine;
     this.tool = tool;
+    this.usage = usage;
   }
 }

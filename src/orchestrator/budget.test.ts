@@ -171,3 +171,61 @@ describe('failed LLM calls count toward the budgets', () => {
     }
   });
 });
+
+describe('failed LLM steps count toward the budgets', () => {
+  it("a step failed by its model (fallback 'fail') is charged for the calls, and resume stops at the budget", async () => {
+    const llm = await startFakeServer();
+    const dir = await mkdtemp(join(tmpdir(), 'pa-budget-llm-fail-'));
+    const config = join(dir, 'config.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        llm: {
+          fallback: 'fail',
+          providers: { fake: { type: 'openai', baseUrl: `${llm.url}/v1`, model: 'gpt-test', apiKey: 'k' } },
+          prices: { 'fake/gpt-test': { inputPerMTok: 1, outputPerMTok: 2 } },
+          retry: { maxAttempts: 1 },
+          repairAttempts: 1,
+        },
+      }),
+    );
+    const previous = process.env.POWERAUTO_CONFIG;
+    process.env.POWERAUTO_CONFIG = config;
+    let coordinator: MCPCoordinator | undefined;
+    try {
+      llm.enqueue(
+        completion({ content: '{"projectName": 7}' }, 400, 100),
+        completion({ content: '{"projectName": 8}' }, 600, 100),
+      );
+      coordinator = await MCPCoordinator.start(EnginesConfig.parse({ engines: [{ role: 'requirements' }] }));
+      harness = await createHarness(coordinator, { budgets: { perRunTokens: 1000 } });
+      const run = await harness.orchestrator.startRun({
+        requirement: REQUIREMENT,
+        template: 'design',
+        options: AUTO,
+      });
+      const done = await harness.orchestrator.drive(run.id);
+      expect(done.status).toBe('failed');
+      expect((await harness.store.getRun(run.id))?.error).toMatch(/LLM_FAILED.*LLM_OUTPUT_INVALID/);
+      const usage = await measureRunUsage(harness.store, run.id);
+      expect(usage.run).toMatchObject({ calls: 2, inputTokens: 1000, outputTokens: 200, tokens: 1200 });
+      expect(usage.stages.requirements?.tokens).toBe(1200);
+      // A second attempt would be paid on top: the budget already spent by the failure stops it.
+      const resumed = await harness.orchestrator.resume(run.id);
+      const again = await harness.orchestrator.drive(resumed.id);
+      expect(again.status).toBe('failed');
+      expect((await harness.store.getRun(run.id))?.error).toMatch(
+        /BUDGET_EXCEEDED: budgets\.perRunTokens 1000 exceeded: measured 1200 tokens over 2 LLM call/,
+      );
+      expect(llm.requests).toHaveLength(2);
+    } finally {
+      if (previous === undefined) delete process.env.POWERAUTO_CONFIG;
+      else process.env.POWERAUTO_CONFIG = previous;
+      await harness?.close();
+      harness = undefined;
+      await coordinator?.close();
+      await llm.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import type { BudgetsConfig } from '../config/orchestrator.js';
 import { PowerAutoError } from '../contracts/errors.js';
+import { LlmUsageMetrics } from '../contracts/mcp-meta.js';
 import type { Store } from '../store/store.js';
 
 /** LLM usage as the engines report it in their outputs' metrics (see engines/llm-brain.ts). */
@@ -38,20 +39,34 @@ function add(into: LlmUsage, metrics: Record<string, unknown>): void {
 }
 
 /**
- * What a run has spent, summed from the metrics of every output it stored: each completed attempt is an
- * artifact version, so re-runs (rejections, fix rounds) count too. Measured, never estimated.
+ * The LLM usage a failed engine call reported with its error (the coordinator's `EngineToolError`
+ * carries it in `details.usage`), or null. Kept with the failed attempt, so the budgets count it.
+ */
+export function usageOfFailure(err: unknown): LlmUsageMetrics | null {
+  if (!(err instanceof PowerAutoError)) return null;
+  const parsed = LlmUsageMetrics.safeParse((err.details as { usage?: unknown } | null | undefined)?.usage);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * What a run has spent, summed from the metrics of every output it stored (each completed attempt is an
+ * artifact version, so re-runs, rejections and fix rounds count too) and from the usage its failed
+ * attempts reported (billed calls that left no output). Measured, never estimated.
  */
 export async function measureRunUsage(store: Store, runId: string): Promise<RunUsage> {
   const usage: RunUsage = { run: empty(), stages: {} };
+  const count = (stepKey: string, m: Record<string, unknown>) => {
+    add(usage.run, m);
+    const stage = stageOf(stepKey);
+    usage.stages[stage] ??= empty();
+    add(usage.stages[stage], m);
+  };
   for (const artifact of await store.listArtifacts(runId)) {
     const metrics = (artifact.content as { metrics?: unknown } | null)?.metrics;
     if (typeof metrics !== 'object' || metrics === null) continue;
-    const m = metrics as Record<string, unknown>;
-    add(usage.run, m);
-    const stage = stageOf(artifact.stepKey);
-    usage.stages[stage] ??= empty();
-    add(usage.stages[stage], m);
+    count(artifact.stepKey, metrics as Record<string, unknown>);
   }
+  for (const attempt of await store.attemptMetrics(runId)) count(attempt.stepKey, attempt.metrics);
   return usage;
 }
 

@@ -10,7 +10,7 @@ import { idempotencyKey, type StepExecutor } from '../contracts/executor.js';
 import type { Metrics, Run, Step } from '../contracts/models.js';
 import { newId, now, type Store, type TransactionBody, type WriteTx } from '../store/store.js';
 import type { WorkspaceStore } from '../workspace/workspace.js';
-import { assertWithinBudget } from './budget.js';
+import { assertWithinBudget, usageOfFailure } from './budget.js';
 import { recordOperations } from './operations.js';
 import { describeFailures, evaluateQuality } from './quality.js';
 import { TERMINAL_STEP_STATES } from './state-machine.js';
@@ -442,18 +442,20 @@ export class Scheduler {
     const { store, config } = this.#deps;
     const message = errorMessage(err);
     const code = err instanceof PowerAutoError ? err.code : 'INTERNAL';
+    // Model calls the failed attempt made were billed: kept with it for the budgets.
+    const usage = usageOfFailure(err);
     await this.#commit(async (tx, events) => {
       const current = await store.getStep(run.id, step.key, tx);
       if (current === undefined || current.status !== 'running' || current.attempt !== attempt) {
-        await store.finishAttempt(tx, run.id, step.key, attempt, 'cancelled', message);
+        await store.finishAttempt(tx, run.id, step.key, attempt, 'cancelled', message, usage);
         return;
       }
       if (cancelled) {
-        await store.finishAttempt(tx, run.id, step.key, attempt, 'cancelled', message);
+        await store.finishAttempt(tx, run.id, step.key, attempt, 'cancelled', message, usage);
         await moveStep(store, tx, events, current, 'cancelled', { error: message, finishedAt: now() });
         return;
       }
-      await store.finishAttempt(tx, run.id, step.key, attempt, 'failed', message);
+      await store.finishAttempt(tx, run.id, step.key, attempt, 'failed', message, usage);
       await moveStep(store, tx, events, current, 'failed', {
         error: `${code}: ${message}`,
         finishedAt: now(),

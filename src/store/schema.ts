@@ -53,6 +53,8 @@ export interface StepAttemptsTable {
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
+  /** JSON: LLM usage metrics a failed attempt reported (`LlmUsageMetrics`), else null. */
+  metrics: string | null;
 }
 
 export interface ApprovalsTable {

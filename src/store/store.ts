@@ -234,9 +234,13 @@ export class Store {
   // attempts
 
   async insertAttempt(tx: Tx, attempt: StepAttempt): Promise<void> {
-    await tx.insertInto('stepAttempts').values(attempt).execute();
+    await tx
+      .insertInto('stepAttempts')
+      .values({ ...attempt, metrics: null })
+      .execute();
   }
 
+  /** `metrics`: the LLM usage a failed attempt reported, so the budgets still count it. */
   async finishAttempt(
     tx: Tx,
     runId: string,
@@ -244,10 +248,11 @@ export class Store {
     attempt: number,
     status: StepAttempt['status'],
     error: string | null,
+    metrics: Record<string, number> | null = null,
   ): Promise<void> {
     await tx
       .updateTable('stepAttempts')
-      .set({ status, error, finishedAt: now() })
+      .set({ status, error, finishedAt: now(), metrics: metrics === null ? null : JSON.stringify(metrics) })
       .where('runId', '=', runId)
       .where('stepKey', '=', stepKey)
       .where('attempt', '=', attempt)
@@ -261,7 +266,22 @@ export class Store {
       .where('runId', '=', runId)
       .orderBy('startedAt')
       .execute();
-    return rows.map((r) => ({ ...r, status: r.status as StepAttempt['status'] }));
+    return rows.map(({ metrics: _metrics, ...r }) => ({ ...r, status: r.status as StepAttempt['status'] }));
+  }
+
+  /** The metrics attempts without an artifact (failed, cancelled) reported, by step. */
+  async attemptMetrics(runId: string): Promise<{ stepKey: string; metrics: Record<string, number> }[]> {
+    const rows = await this.db
+      .selectFrom('stepAttempts')
+      .select(['stepKey', 'metrics'])
+      .where('runId', '=', runId)
+      .where('metrics', 'is not', null)
+      .orderBy('startedAt')
+      .execute();
+    return rows.map((r) => ({
+      stepKey: r.stepKey,
+      metrics: JSON.parse(r.metrics!) as Record<string, number>,
+    }));
   }
 
   // artifacts
