@@ -38,6 +38,9 @@ export const DEFAULT_QUALITY_GATES: Record<string, QualityCheckConfig[]> = {
   monitoring: [
     { metric: 'errorRate', op: '<', threshold: 0.01, onFail: 'fail' },
     { metric: 'p95LatencyMs', op: '<=', threshold: 500, onFail: 'fail' },
+    // A release the watcher had to roll back did not hold, however short the incident that made the
+    // window's error rate: the gate passes only on a release still serving at the end.
+    { metric: 'rollbacks', op: '<=', threshold: 0, onFail: 'fail' },
   ],
 };
 
