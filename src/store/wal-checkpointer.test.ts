@@ -1,4 +1,5 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -30,5 +31,26 @@ describe('WAL checkpoints on a worker thread', () => {
       timeout: 10_000,
       interval: 50,
     });
+  });
+});
+
+describe('closing a file database', () => {
+  it('closes the worker first, so its own close removes the WAL and nothing changes afterwards', async () => {
+    home = await mkdtemp(join(tmpdir(), 'powerauto-wal-'));
+    const path = join(home, 'powerauto.db');
+    const opened = await openSqliteDb(path);
+    const before = (await stat(path)).size;
+    await sql`create table filler (b blob)`.execute(opened);
+    await sql`insert into filler values (randomblob(65536))`.execute(opened);
+    // The worker has its connection open once it has checkpointed something.
+    await vi.waitFor(async () => expect((await stat(path)).size).toBeGreaterThan(before + 60_000), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    await opened.destroy();
+    // Had the worker's connection outlived this one, it would remove the WAL later, racing whoever
+    // deletes or copies the folder next.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(await readdir(home)).toEqual(['powerauto.db']);
   });
 });

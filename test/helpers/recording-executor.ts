@@ -14,7 +14,7 @@ export const PASSING_METRICS: Record<string, Record<string, number>> = {
   code_analyze: { typeErrors: 0, lintErrors: 0, buildOk: 1 },
   test_run: { testsFailed: 0, mustHavesWithoutPassingTest: 0, lineCoverage: 90 },
   deploy_verify: { healthStatus: 200, smokeFailed: 0 },
-  monitor_start: { errorRate: 0, p95LatencyMs: 10 },
+  monitor_start: { errorRate: 0, p95LatencyMs: 10, rollbacks: 0 },
 };
 
 export interface RecordedCall extends ToolCall {
