@@ -7,7 +7,7 @@ import { defaultOutput, RecordingExecutor } from '../../test/helpers/recording-e
 import { EnginesConfig } from '../config/engines.js';
 import type { ToolCall } from '../contracts/executor.js';
 import { MCPCoordinator } from '../coordinator/index.js';
-import { json, startFakeServer } from '../llm/testing/fake-server.js';
+import { type FakeServer, json, startFakeServer } from '../llm/testing/fake-server.js';
 import { measureRunUsage } from './budget.js';
 
 const REQUIREMENT = 'A library service where librarians add books and members borrow them.';
@@ -113,36 +113,57 @@ function completion(message: Record<string, unknown>, inputTokens: number, outpu
   });
 }
 
+/**
+ * Runs `body` with the real requirements engine (in process, through the coordinator) on a fake
+ * OpenAI server whose answers the body enqueues, a run budget of 1,000 tokens, and `fallback` as given.
+ */
+async function withFakeModel(
+  fallback: 'offline' | 'fail',
+  body: (llm: FakeServer, harness: Harness) => Promise<void>,
+): Promise<void> {
+  const llm = await startFakeServer();
+  const dir = await mkdtemp(join(tmpdir(), 'pa-budget-llm-'));
+  const config = join(dir, 'config.json');
+  // The in-process engines read the `llm` section themselves, as a separate engine process would.
+  await writeFile(
+    config,
+    JSON.stringify({
+      llm: {
+        fallback,
+        providers: { fake: { type: 'openai', baseUrl: `${llm.url}/v1`, model: 'gpt-test', apiKey: 'k' } },
+        prices: { 'fake/gpt-test': { inputPerMTok: 1, outputPerMTok: 2 } },
+        retry: { maxAttempts: 1 },
+        repairAttempts: 1,
+      },
+    }),
+  );
+  const previous = process.env.POWERAUTO_CONFIG;
+  process.env.POWERAUTO_CONFIG = config;
+  let coordinator: MCPCoordinator | undefined;
+  try {
+    coordinator = await MCPCoordinator.start(EnginesConfig.parse({ engines: [{ role: 'requirements' }] }));
+    harness = await createHarness(coordinator, { budgets: { perRunTokens: 1000 } });
+    await body(llm, harness);
+  } finally {
+    if (previous === undefined) delete process.env.POWERAUTO_CONFIG;
+    else process.env.POWERAUTO_CONFIG = previous;
+    await harness?.close();
+    harness = undefined;
+    await coordinator?.close();
+    await llm.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('failed LLM calls count toward the budgets', () => {
   it('a run whose model calls all failed is charged for them, and stopped by them alone', async () => {
-    const llm = await startFakeServer();
-    const dir = await mkdtemp(join(tmpdir(), 'pa-budget-llm-'));
-    const config = join(dir, 'config.json');
-    // The in-process engines read the `llm` section themselves, as a separate engine process would.
-    await writeFile(
-      config,
-      JSON.stringify({
-        llm: {
-          fallback: 'offline',
-          providers: { fake: { type: 'openai', baseUrl: `${llm.url}/v1`, model: 'gpt-test', apiKey: 'k' } },
-          prices: { 'fake/gpt-test': { inputPerMTok: 1, outputPerMTok: 2 } },
-          retry: { maxAttempts: 1 },
-          repairAttempts: 1,
-        },
-      }),
-    );
-    const previous = process.env.POWERAUTO_CONFIG;
-    process.env.POWERAUTO_CONFIG = config;
-    let coordinator: MCPCoordinator | undefined;
-    try {
+    await withFakeModel('offline', async (llm, harness) => {
       // The answer fails its schema, the repair is refused: no model output survives, the offline
       // brain answers, and both billed calls must still be counted.
       llm.enqueue(
         completion({ content: '{"projectName": 7}' }, 400, 100),
         completion({ content: null, refusal: 'I cannot help with that.' }, 550, 0),
       );
-      coordinator = await MCPCoordinator.start(EnginesConfig.parse({ engines: [{ role: 'requirements' }] }));
-      harness = await createHarness(coordinator, { budgets: { perRunTokens: 1000 } });
       const run = await harness.orchestrator.startRun({
         requirement: REQUIREMENT,
         template: 'design',
@@ -160,45 +181,17 @@ describe('failed LLM calls count toward the budgets', () => {
       const steps = (await harness.orchestrator.getRunView(run.id)).steps;
       expect(steps.find((s) => s.key === 'requirements')?.status).toBe('succeeded');
       expect(steps.find((s) => s.key === 'architecture')?.status).not.toBe('succeeded');
-    } finally {
-      if (previous === undefined) delete process.env.POWERAUTO_CONFIG;
-      else process.env.POWERAUTO_CONFIG = previous;
-      await harness?.close();
-      harness = undefined;
-      await coordinator?.close();
-      await llm.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('failed LLM steps count toward the budgets', () => {
   it("a step failed by its model (fallback 'fail') is charged for the calls, and resume stops at the budget", async () => {
-    const llm = await startFakeServer();
-    const dir = await mkdtemp(join(tmpdir(), 'pa-budget-llm-fail-'));
-    const config = join(dir, 'config.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        llm: {
-          fallback: 'fail',
-          providers: { fake: { type: 'openai', baseUrl: `${llm.url}/v1`, model: 'gpt-test', apiKey: 'k' } },
-          prices: { 'fake/gpt-test': { inputPerMTok: 1, outputPerMTok: 2 } },
-          retry: { maxAttempts: 1 },
-          repairAttempts: 1,
-        },
-      }),
-    );
-    const previous = process.env.POWERAUTO_CONFIG;
-    process.env.POWERAUTO_CONFIG = config;
-    let coordinator: MCPCoordinator | undefined;
-    try {
+    await withFakeModel('fail', async (llm, harness) => {
       llm.enqueue(
         completion({ content: '{"projectName": 7}' }, 400, 100),
         completion({ content: '{"projectName": 8}' }, 600, 100),
       );
-      coordinator = await MCPCoordinator.start(EnginesConfig.parse({ engines: [{ role: 'requirements' }] }));
-      harness = await createHarness(coordinator, { budgets: { perRunTokens: 1000 } });
       const run = await harness.orchestrator.startRun({
         requirement: REQUIREMENT,
         template: 'design',
@@ -218,14 +211,6 @@ describe('failed LLM steps count toward the budgets', () => {
         /BUDGET_EXCEEDED: budgets\.perRunTokens 1000 exceeded: measured 1200 tokens over 2 LLM call/,
       );
       expect(llm.requests).toHaveLength(2);
-    } finally {
-      if (previous === undefined) delete process.env.POWERAUTO_CONFIG;
-      else process.env.POWERAUTO_CONFIG = previous;
-      await harness?.close();
-      harness = undefined;
-      await coordinator?.close();
-      await llm.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
