@@ -46,14 +46,15 @@ export class CallCancelledError extends PowerAutoError {
 export class EngineToolError extends PowerAutoError {
   readonly engine: string;
   readonly tool: string;
-  /** What the failed call spent on a model, as the engine reported it (`LLM_USAGE_META_KEY`). */
-  readonly usage: LlmUsageMetrics | undefined;
+  /**
+   * `usage`: what the failed call spent on a model, as the engine reported it (`LLM_USAGE_META_KEY`).
+   * It travels in `details.usage`, which the orchestrator reads without knowing this class.
+   */
   constructor(code: ErrorCode, tool: string, engine: string, message: string, usage?: LlmUsageMetrics) {
     super(code, `${tool} failed on engine "${engine}": ${message}`, {
       details: { tool, engine, ...(usage ? { usage } : {}) },
     });
     this.engine = engine;
     this.tool = tool;
-    this.usage = usage;
   }
 }
