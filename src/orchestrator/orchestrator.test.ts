@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHarness, type Harness } from '../../test/helpers/orchestrator-harness.js';
 import { PASSING_METRICS, RecordingExecutor } from '../../test/helpers/recording-executor.js';
+import { OrchestratorConfig } from '../config/orchestrator.js';
 import { PowerAutoError } from '../contracts/errors.js';
 import type { RunEvent } from '../contracts/events.js';
 import { offlineBrain as requirementsBrain } from '../engines/requirements/offline.js';
+import { openSqliteDb } from '../store/db.js';
+import { Store } from '../store/store.js';
+import { Orchestrator } from './orchestrator.js';
 
 const REQUIREMENT = 'A library service where librarians add books and members borrow them.';
 const AUTO = {
@@ -445,5 +449,73 @@ describe('Orchestrator', () => {
     );
     await expect(orchestrator.getRun('run_nope')).rejects.toThrow('run not found: run_nope');
     await expect(orchestrator.rollback('run_nope', 'requirements')).rejects.toThrow(/not found/);
+  });
+  describe('a run changed while its steps are in flight', () => {
+    /** `test_plan` is refused once; `architecture` runs until the test lets it finish. */
+    function blockedArchitecture() {
+      let finish: () => void = () => {};
+      const finished = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      let refused = false;
+      const executor = new RecordingExecutor({
+        behaviours: {
+          architecture_test_plan: () => {
+            if (refused) return { metrics: PASSING_METRICS.architecture_test_plan ?? {} };
+            refused = true;
+            throw new PowerAutoError('BAD_INPUT', 'refused once');
+          },
+          architecture_design: async () => {
+            await finished;
+            return { metrics: PASSING_METRICS.architecture_design ?? {} };
+          },
+        },
+      });
+      return { executor, finish };
+    }
+
+    it('dispatches a step resumed in this process at once, while another is still running', async () => {
+      const { executor, finish } = blockedArchitecture();
+      const { orchestrator, store } = await setup(executor);
+      const run = await orchestrator.startRun({ requirement: REQUIREMENT, template: 'full', options: AUTO });
+      const driving = orchestrator.drive(run.id);
+      await vi.waitFor(async () => expect((await store.getStep(run.id, 'test_plan'))?.status).toBe('failed'));
+
+      try {
+        void orchestrator.resume(run.id);
+        // The loop was woken: test_plan runs again before architecture has finished.
+        await vi.waitFor(() => expect(executor.keysFor('test_plan')).toHaveLength(2), { timeout: 3_000 });
+        expect((await store.getStep(run.id, 'architecture'))?.status).toBe('running');
+      } finally {
+        finish();
+      }
+      expect((await driving).status).toBe('succeeded');
+    });
+
+    it('sees a change another process made before it stops, instead of settling on an old view', async () => {
+      const { executor, finish } = blockedArchitecture();
+      const { orchestrator, store, home } = await setup(executor);
+      const run = await orchestrator.startRun({ requirement: REQUIREMENT, template: 'full', options: AUTO });
+      const driving = orchestrator.drive(run.id);
+      await vi.waitFor(async () => expect((await store.getStep(run.id, 'test_plan'))?.status).toBe('failed'));
+
+      // Another process (the CLI beside a server) resumes the run: it records the move, but cannot
+      // drive a run this process holds, and nothing here is told.
+      const otherStore = new Store(await openSqliteDb(join(home, 'powerauto.db')));
+      const other = new Orchestrator({
+        store: otherStore,
+        executor,
+        config: OrchestratorConfig.parse({}),
+        home,
+      });
+      await expect(other.resume(run.id)).rejects.toThrow(/being driven by another process/);
+      await other.close();
+      await otherStore.close();
+      expect((await store.getStep(run.id, 'test_plan'))?.status).toBe('ready');
+
+      finish();
+      expect((await driving).status).toBe('succeeded');
+      expect(executor.keysFor('test_plan')).toHaveLength(2);
+    });
   });
 });

@@ -16,7 +16,14 @@ import {
   type StepAttempt,
   type TemplateName,
 } from '../contracts/models.js';
-import { newId, now, type Store, type TransactionBody, type WriteTx } from '../store/store.js';
+import {
+  newId,
+  now,
+  type PendingEvent,
+  type Store,
+  type TransactionBody,
+  type WriteTx,
+} from '../store/store.js';
 import { gitWorkspaceStore, type WorkspaceStore } from '../workspace/workspace.js';
 import { OperationsService } from './operations.js';
 import { validateRequirement } from './requirement-input.js';
@@ -66,6 +73,7 @@ export class Orchestrator {
   /** Deployments, releases and monitoring: what runs where. */
   readonly operations: OperationsService;
   readonly #home: string;
+  readonly #workspacePaths = new Map<string, string>();
   readonly #workspace: WorkspaceStore;
   readonly #scheduler: Scheduler;
 
@@ -82,7 +90,15 @@ export class Orchestrator {
       executor: deps.executor,
       bus: this.bus,
       config: deps.config,
-      workspaceOf: async (run) => (await this.#project(run.projectId)).workspacePath,
+      workspaceOf: async (run) => {
+        // A project's workspace never moves; steps ask for it on every dispatch.
+        let path = this.#workspacePaths.get(run.projectId);
+        if (path === undefined) {
+          path = (await this.#project(run.projectId)).workspacePath;
+          this.#workspacePaths.set(run.projectId, path);
+        }
+        return path;
+      },
     });
   }
 
@@ -149,7 +165,7 @@ export class Orchestrator {
           maxAttempts: s.kind === 'tool' ? this.config.scheduler.maxAttempts : 1,
         })),
       );
-      await this.store.appendEvent(tx, events, run.id, 'run.created', { template, projectId: project.id });
+      this.store.appendEvent(events, run.id, 'run.created', { template, projectId: project.id });
       await this.store.insertAudit(tx, { actor, action: 'run.create', target: run.id, detail: { template } });
     });
     return run;
@@ -218,7 +234,7 @@ export class Orchestrator {
           workspaceCommit: commit,
         });
         await this.store.updateStep(tx, runId, reviewedKey, { artifactId: id, workspaceCommit: commit });
-        await this.store.appendEvent(tx, events, runId, 'artifact.created', {
+        this.store.appendEvent(events, runId, 'artifact.created', {
           step: reviewedKey,
           artifactId: id,
           kind: reviewed?.tool ?? reviewedKey,
@@ -232,7 +248,7 @@ export class Orchestrator {
         target: `${runId}/${step.key}`,
         detail: { comment: approval.comment },
       });
-      await this.store.appendEvent(tx, events, runId, 'gate.decided', {
+      this.store.appendEvent(events, runId, 'gate.decided', {
         gate: def?.gate ?? step.key,
         decision: approval.decision,
         actor: decision.actor,
@@ -272,7 +288,7 @@ export class Orchestrator {
         target: `${runId}/${step.key}`,
         detail: { feedback },
       });
-      await this.store.appendEvent(tx, events, runId, 'gate.decided', {
+      this.store.appendEvent(events, runId, 'gate.decided', {
         gate: def?.gate ?? step.key,
         decision: 'rejected',
         actor: decision.actor,
@@ -302,7 +318,7 @@ export class Orchestrator {
     await this.#workspace.reset(project.workspacePath, step.workspaceCommit);
     await this.#commit(async (tx, events) => {
       await this.#resetFrom(tx, events, run, toStep, { includeTarget: false });
-      await this.store.appendEvent(tx, events, runId, 'run.rolled_back', {
+      this.store.appendEvent(events, runId, 'run.rolled_back', {
         to: toStep,
         commit: step.workspaceCommit,
       });
@@ -482,7 +498,7 @@ export class Orchestrator {
    */
   async #resetFrom(
     tx: WriteTx,
-    events: RunEvent[],
+    events: PendingEvent[],
     run: Run,
     target: string,
     options: { includeTarget: boolean; feedback?: string },

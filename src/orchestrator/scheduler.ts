@@ -5,10 +5,16 @@ import PQueue from 'p-queue';
 import type { EventBus } from '../bus/bus.js';
 import type { OrchestratorConfig } from '../config/orchestrator.js';
 import { ConflictError, errorMessage, NotFoundError, PowerAutoError } from '../contracts/errors.js';
-import type { RunEvent } from '../contracts/events.js';
 import { idempotencyKey, type StepExecutor } from '../contracts/executor.js';
 import type { Metrics, Run, Step } from '../contracts/models.js';
-import { newId, now, type Store, type TransactionBody, type WriteTx } from '../store/store.js';
+import {
+  newId,
+  now,
+  type PendingEvent,
+  type Store,
+  type TransactionBody,
+  type WriteTx,
+} from '../store/store.js';
 import type { WorkspaceStore } from '../workspace/workspace.js';
 import { assertWithinBudget, usageOfFailure } from './budget.js';
 import { recordOperations } from './operations.js';
@@ -46,6 +52,10 @@ export class Scheduler {
   readonly #aborts = new Map<string, AbortController>();
   readonly #inflight = new Map<string, Map<string, Promise<void>>>();
   readonly #wakers = new Map<string, () => void>();
+  /** Runs something outside the loop changed (a gate decided, a rollback): the next pass reads afresh. */
+  readonly #stale = new Set<string>();
+  /** Rows of steps whose attempt ended since the loop's last pass, by run and step key. */
+  readonly #settled = new Map<string, Map<string, Step>>();
   /** A bookkeeping failure (database gone, a bug) inside a dispatched step; it ends the drive. */
   readonly #fatal = new Map<string, unknown>();
 
@@ -75,6 +85,7 @@ export class Scheduler {
   }
 
   wake(runId: string): void {
+    this.#stale.add(runId);
     this.#wakers.get(runId)?.();
   }
 
@@ -105,6 +116,7 @@ export class Scheduler {
     const controller = new AbortController();
     this.#aborts.set(runId, controller);
     this.#inflight.set(runId, new Map());
+    this.#settled.set(runId, new Map());
     try {
       const run = await this.#loadRun(runId);
       if (run.status !== 'cancelled') {
@@ -118,6 +130,8 @@ export class Scheduler {
       this.#aborts.delete(runId);
       this.#inflight.delete(runId);
       this.#wakers.delete(runId);
+      this.#stale.delete(runId);
+      this.#settled.delete(runId);
       this.#fatal.delete(runId);
       await store.releaseLease(runId, this.owner).catch(() => {});
     }
@@ -125,9 +139,25 @@ export class Scheduler {
 
   async #loop(run: Run, signal: AbortSignal): Promise<void> {
     const inflight = this.#inflight.get(run.id)!;
+    // The loop works from one snapshot of the steps: its own transitions update the snapshot's
+    // objects, and a finished attempt copies its step's new row in (see #execute). It reads afresh
+    // when woken from outside, after a fix round adds steps, and before it stops.
+    const settled = this.#settled.get(run.id)!;
+    let snapshot: Step[] | undefined;
     while (!signal.aborted) {
       if (this.#fatal.has(run.id)) throw this.#fatal.get(run.id);
-      const steps = await this.#deps.store.getSteps(run.id);
+      const fresh = this.#stale.delete(run.id) || snapshot === undefined;
+      if (fresh || snapshot === undefined) {
+        settled.clear();
+        snapshot = await this.#deps.store.getSteps(run.id);
+      }
+      const steps = snapshot;
+      // Also after a fresh read: an attempt may have ended while it was under way.
+      for (const step of steps) {
+        const row = settled.get(step.key);
+        if (row !== undefined) Object.assign(step, row);
+      }
+      settled.clear();
       const byKey = new Map(steps.map((s) => [s.key, s]));
       let changed = false;
 
@@ -140,23 +170,20 @@ export class Scheduler {
           break;
         }
       }
-      if (changed) continue;
+      if (changed) {
+        snapshot = undefined;
+        continue;
+      }
 
-      // One transaction for every promotion and gate this pass can decide.
-      const promotable = steps.filter(
-        (s) => s.status === 'pending' && s.dependsOn.every((d) => isDone(byKey.get(d))),
-      );
-      const gates = steps.filter(
-        (s) => s.kind === 'approval' && (s.status === 'ready' || promotable.includes(s)),
-      );
-      if (promotable.length > 0 || gates.length > 0) {
+      // One transaction for every promotion and gate this pass can decide. moveStep keeps the
+      // snapshot current, so steps an auto-approved gate unblocks are promoted in the same round.
+      if (decidable(steps, byKey) !== undefined) {
         await this.#commit(async (tx, events) => {
-          for (const step of promotable) await moveStep(this.#deps.store, tx, events, step, 'ready');
-          for (const gate of gates) await this.#openGate(tx, events, run, gate, byKey);
+          for (let next = decidable(steps, byKey); next !== undefined; next = decidable(steps, byKey)) {
+            for (const step of next.promotable) await moveStep(this.#deps.store, tx, events, step, 'ready');
+            for (const gate of next.gates) await this.#openGate(tx, events, run, gate, byKey);
+          }
         });
-        // moveStep updated these objects, so promoted tool steps dispatch from this snapshot; a
-        // decided gate may have unblocked more steps, which takes a fresh read.
-        if (gates.length > 0) continue;
       }
 
       let nextWake = Number.POSITIVE_INFINITY;
@@ -173,7 +200,12 @@ export class Scheduler {
       }
 
       if (inflight.size === 0) {
-        if (!Number.isFinite(nextWake)) return;
+        if (!Number.isFinite(nextWake)) {
+          // Nothing left to do by the snapshot: make sure by the database before stopping.
+          if (fresh) return;
+          snapshot = undefined;
+          continue;
+        }
         await this.#waitForWake(run.id, [sleep(Math.max(0, nextWake - Date.now()))]);
         continue;
       }
@@ -238,8 +270,23 @@ export class Scheduler {
       });
     }
 
-    const timeout = AbortSignal.timeout(config.scheduler.stepTimeoutMs);
-    const signal = AbortSignal.any([runSignal, timeout]);
+    // One signal per attempt, ended with it: AbortSignal.timeout would hold its timer for the whole
+    // stepTimeoutMs (15 minutes by default) after the step finished.
+    const attemptAbort = new AbortController();
+    const onRunAbort = () => attemptAbort.abort(runSignal.reason);
+    runSignal.addEventListener('abort', onRunAbort, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attemptAbort.abort(
+        new PowerAutoError(
+          'TIMEOUT',
+          `step ${step.key} timed out after ${config.scheduler.stepTimeoutMs} ms`,
+        ),
+      );
+    }, config.scheduler.stepTimeoutMs);
+    timer.unref();
+    const signal = attemptAbort.signal;
     let output: Record<string, unknown>;
     try {
       await assertWithinBudget(store, config.budgets, run.id);
@@ -258,21 +305,18 @@ export class Scheduler {
         {
           signal,
           onProgress: (p) =>
-            void this.#commit((tx, events) =>
-              store.appendEvent(tx, events, run.id, 'step.progress', { step: step.key, attempt, ...p }),
+            void this.#commit(async (_tx, events) =>
+              store.appendEvent(events, run.id, 'step.progress', { step: step.key, attempt, ...p }),
             ).catch(() => {}),
         },
       );
       await this.#complete(run, step, def, attempt, output, workspace);
     } catch (err) {
-      const reason =
-        timeout.aborted && !runSignal.aborted
-          ? new PowerAutoError(
-              'TIMEOUT',
-              `step ${step.key} timed out after ${config.scheduler.stepTimeoutMs} ms`,
-            )
-          : err;
+      const reason = timedOut && !runSignal.aborted ? attemptAbort.signal.reason : err;
       await this.#fail(run, step, attempt, reason, runSignal.aborted);
+    } finally {
+      clearTimeout(timer);
+      runSignal.removeEventListener('abort', onRunAbort);
     }
   }
 
@@ -336,7 +380,7 @@ export class Scheduler {
       }
     }
 
-    await this.#commit(async (tx, events) => {
+    const ended = await this.#commit(async (tx, events) => {
       const current = await store.getStep(run.id, step.key, tx);
       if (current === undefined || current.status !== 'running' || current.attempt !== attempt) {
         await store.finishAttempt(
@@ -347,7 +391,7 @@ export class Scheduler {
           'cancelled',
           'result arrived after the step moved on',
         );
-        return;
+        return current;
       }
       const { id, version } = await store.insertArtifact(tx, {
         runId: run.id,
@@ -356,14 +400,14 @@ export class Scheduler {
         content: output,
         workspaceCommit: commit,
       });
-      await store.appendEvent(tx, events, run.id, 'artifact.created', {
+      store.appendEvent(events, run.id, 'artifact.created', {
         step: step.key,
         artifactId: id,
         kind: def.tool ?? step.key,
         version,
       });
       if (quality !== null) {
-        await store.appendEvent(tx, events, run.id, 'quality.evaluated', {
+        store.appendEvent(events, run.id, 'quality.evaluated', {
           step: step.key,
           gate: quality.gate,
           passed: quality.passed,
@@ -380,7 +424,9 @@ export class Scheduler {
         finishedAt: now(),
         error,
       });
+      return current;
     });
+    this.#settledRow(run.id, ended);
   }
 
   /** Null while the fix loop may go on; otherwise why it stops and hands the run to a person. */
@@ -444,16 +490,16 @@ export class Scheduler {
     const code = err instanceof PowerAutoError ? err.code : 'INTERNAL';
     // Model calls the failed attempt made were billed: kept with it for the budgets.
     const usage = usageOfFailure(err);
-    await this.#commit(async (tx, events) => {
+    const ended = await this.#commit(async (tx, events) => {
       const current = await store.getStep(run.id, step.key, tx);
       if (current === undefined || current.status !== 'running' || current.attempt !== attempt) {
         await store.finishAttempt(tx, run.id, step.key, attempt, 'cancelled', message, usage);
-        return;
+        return current;
       }
       if (cancelled) {
         await store.finishAttempt(tx, run.id, step.key, attempt, 'cancelled', message, usage);
         await moveStep(store, tx, events, current, 'cancelled', { error: message, finishedAt: now() });
-        return;
+        return current;
       }
       await store.finishAttempt(tx, run.id, step.key, attempt, 'failed', message, usage);
       await moveStep(store, tx, events, current, 'failed', {
@@ -467,12 +513,19 @@ export class Scheduler {
           notBefore: new Date(Date.now() + delay).toISOString(),
         });
       }
+      return current;
     });
+    this.#settledRow(run.id, ended);
+  }
+
+  /** Hands the loop a step's row as its attempt left it, so the loop need not read the steps again. */
+  #settledRow(runId: string, row: Step | undefined): void {
+    if (row !== undefined) this.#settled.get(runId)?.set(row.key, row);
   }
 
   async #openGate(
     tx: WriteTx,
-    events: RunEvent[],
+    events: PendingEvent[],
     run: Run,
     step: Step,
     byKey: Map<string, Step>,
@@ -504,7 +557,7 @@ export class Scheduler {
       target: `${run.id}/${step.key}`,
       detail: { policy },
     });
-    await store.appendEvent(tx, events, run.id, 'gate.decided', {
+    store.appendEvent(events, run.id, 'gate.decided', {
       gate,
       decision: 'approved',
       actor: 'policy:auto',
@@ -550,6 +603,20 @@ export class Scheduler {
   #commit<T>(fn: TransactionBody<T>): Promise<T> {
     return commitAndPublish(this.#deps.store, this.#deps.bus, fn);
   }
+}
+
+/** Pending steps whose dependencies are done, and gates ready to open; undefined when there are none. */
+function decidable(
+  steps: Step[],
+  byKey: Map<string, Step>,
+): { promotable: Step[]; gates: Step[] } | undefined {
+  const promotable = steps.filter(
+    (s) => s.status === 'pending' && s.dependsOn.every((d) => isDone(byKey.get(d))),
+  );
+  const gates = steps.filter(
+    (s) => s.kind === 'approval' && (s.status === 'ready' || promotable.includes(s)),
+  );
+  return promotable.length > 0 || gates.length > 0 ? { promotable, gates } : undefined;
 }
 
 function isDone(step: Step | undefined): boolean {

@@ -1,14 +1,13 @@
 import type { EventBus } from '../bus/bus.js';
-import type { RunEvent } from '../contracts/events.js';
 import type { Run, RunStatus, Step, StepStatus } from '../contracts/models.js';
-import type { StepPatch, Store, TransactionBody, Tx } from '../store/store.js';
+import type { PendingEvent, StepPatch, Store, TransactionBody, Tx } from '../store/store.js';
 import { assertRunMove, assertStepMove } from './state-machine.js';
 
 /** Moves a step through the transition table and appends its event, inside the caller's transaction. */
 export async function moveStep(
   store: Store,
   tx: Tx,
-  events: RunEvent[],
+  events: PendingEvent[],
   step: Step,
   to: StepStatus,
   patch: StepPatch = {},
@@ -16,7 +15,7 @@ export async function moveStep(
   assertStepMove(step.key, step.status, to);
   const attempt = patch.attempt ?? step.attempt;
   await store.updateStep(tx, step.runId, step.key, { ...patch, status: to });
-  await store.appendEvent(tx, events, step.runId, 'step.status', {
+  store.appendEvent(events, step.runId, 'step.status', {
     step: step.key,
     from: step.status,
     to,
@@ -29,7 +28,7 @@ export async function moveStep(
 export async function moveRun(
   store: Store,
   tx: Tx,
-  events: RunEvent[],
+  events: PendingEvent[],
   run: Run,
   to: RunStatus,
   error: string | null = null,
@@ -37,7 +36,7 @@ export async function moveRun(
   if (run.status === to && run.error === error) return;
   assertRunMove(run.id, run.status, to);
   await store.setRunStatus(tx, run.id, to, error);
-  await store.appendEvent(tx, events, run.id, 'run.status', { from: run.status, to, error });
+  store.appendEvent(events, run.id, 'run.status', { from: run.status, to, error });
   run.status = to;
   run.error = error;
 }

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { NotFoundError } from '../contracts/errors.js';
 import type { EventPayload, EventType, RunEvent } from '../contracts/events.js';
 import type {
   Approval,
@@ -17,11 +18,14 @@ import type {
 import type { Db } from './db.js';
 import { newId, now } from './ids.js';
 import { OperationsStore } from './operations.js';
+import { PreparedQueries } from './prepared.js';
 import type { Database, EngineCallsTable, StepsTable } from './schema.js';
 
 export type Tx = Transaction<Database> | Db;
 export type WriteTx = Transaction<Database>;
-export type TransactionBody<T> = (tx: WriteTx, events: RunEvent[]) => Promise<T>;
+/** An event appended inside a transaction; it gets its sequence number when the transaction commits. */
+export type PendingEvent = Omit<RunEvent, 'seq'>;
+export type TransactionBody<T> = (tx: WriteTx, events: PendingEvent[]) => Promise<T>;
 
 export { newId, now };
 
@@ -59,18 +63,28 @@ export type StepPatch = Partial<
  */
 export class Store {
   readonly operations: OperationsStore;
+  readonly #prepared: PreparedQueries;
 
   constructor(readonly db: Db) {
     this.operations = new OperationsStore(db);
+    this.#prepared = new PreparedQueries(db);
   }
 
-  /** Runs `fn` in one transaction; the events it appended are returned for publishing after commit. */
+  /**
+   * Runs `fn` in one transaction. The events it appended are written last, in the same transaction,
+   * and returned with their sequence numbers for publishing after commit.
+   */
   async transaction<T>(fn: TransactionBody<T>): Promise<{
     result: T;
     events: RunEvent[];
   }> {
-    const events: RunEvent[] = [];
-    const result = await this.db.transaction().execute((tx) => fn(tx, events));
+    const pending: PendingEvent[] = [];
+    let events: RunEvent[] = [];
+    const result = await this.db.transaction().execute(async (tx) => {
+      const value = await fn(tx, pending);
+      events = await this.#writeEvents(tx, pending);
+      return value;
+    });
     return { result, events };
   }
 
@@ -85,7 +99,10 @@ export class Store {
   }
 
   async getProject(id: string): Promise<Project | undefined> {
-    return this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    const { rows } = await this.#prepared
+      .get('getProject', (db, slot) => db.selectFrom('projects').selectAll().where('id', '=', slot('id')))
+      .execute(this.db, { id });
+    return rows[0];
   }
 
   async listProjects(): Promise<Project[]> {
@@ -108,8 +125,10 @@ export class Store {
   }
 
   async getRun(id: string, tx: Tx = this.db): Promise<Run | undefined> {
-    const row = await tx.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : toRun(row);
+    const { rows } = await this.#prepared
+      .get('getRun', (db, slot) => db.selectFrom('runs').selectAll().where('id', '=', slot('id')))
+      .execute(tx, { id });
+    return rows[0] === undefined ? undefined : toRun(rows[0]);
   }
 
   async listRuns(
@@ -201,43 +220,61 @@ export class Store {
   }
 
   async getSteps(runId: string, tx: Tx = this.db): Promise<Step[]> {
-    const rows = await tx
-      .selectFrom('steps')
-      .selectAll()
-      .where('runId', '=', runId)
-      .orderBy('position')
-      .execute();
+    const { rows } = await this.#prepared
+      .get('getSteps', (db, slot) =>
+        db.selectFrom('steps').selectAll().where('runId', '=', slot('runId')).orderBy('position'),
+      )
+      .execute(tx, { runId });
     return rows.map(toStep);
   }
 
   async getStep(runId: string, key: string, tx: Tx = this.db): Promise<Step | undefined> {
-    const row = await tx
-      .selectFrom('steps')
-      .selectAll()
-      .where('runId', '=', runId)
-      .where('key', '=', key)
-      .executeTakeFirst();
-    return row === undefined ? undefined : toStep(row);
+    const { rows } = await this.#prepared
+      .get('getStep', (db, slot) =>
+        db.selectFrom('steps').selectAll().where('runId', '=', slot('runId')).where('key', '=', slot('key')),
+      )
+      .execute(tx, { runId, key });
+    return rows[0] === undefined ? undefined : toStep(rows[0]);
   }
 
   async updateStep(tx: Tx, runId: string, key: string, patch: StepPatch): Promise<void> {
-    const values: Partial<StepsTable> = {};
+    const values: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(patch) as [keyof StepPatch, unknown][]) {
       if (value === undefined) continue;
       const jsonField = field === 'metrics' || field === 'quality' || field === 'dependsOn';
-      (values as Record<string, unknown>)[field] =
-        jsonField && value !== null ? JSON.stringify(value) : value;
+      values[field] = jsonField && value !== null ? JSON.stringify(value) : value;
     }
-    await tx.updateTable('steps').set(values).where('runId', '=', runId).where('key', '=', key).execute();
+    const fields = Object.keys(values).sort();
+    if (fields.length === 0) return;
+    await this.#prepared
+      .get(`updateStep:${fields.join(',')}`, (db, slot) =>
+        db
+          .updateTable('steps')
+          .set(Object.fromEntries(fields.map((f) => [f, slot(f)])) as Partial<StepsTable>)
+          .where('runId', '=', slot('.runId'))
+          .where('key', '=', slot('.key')),
+      )
+      .execute(tx, { ...values, '.runId': runId, '.key': key });
   }
 
   // attempts
 
   async insertAttempt(tx: Tx, attempt: StepAttempt): Promise<void> {
-    await tx
-      .insertInto('stepAttempts')
-      .values({ ...attempt, metrics: null })
-      .execute();
+    await this.#prepared
+      .get('insertAttempt', (db, slot) =>
+        db.insertInto('stepAttempts').values({
+          runId: slot('runId'),
+          stepKey: slot('stepKey'),
+          attempt: slot('attempt'),
+          idempotencyKey: slot('idempotencyKey'),
+          status: slot('status'),
+          error: slot('error'),
+          startedAt: slot('startedAt'),
+          finishedAt: slot('finishedAt'),
+          metrics: null,
+        }),
+      )
+      .execute(tx, attempt);
   }
 
   /** `metrics`: the LLM usage a failed attempt reported, so the budgets still count it. */
@@ -250,13 +287,29 @@ export class Store {
     error: string | null,
     metrics: Record<string, number> | null = null,
   ): Promise<void> {
-    await tx
-      .updateTable('stepAttempts')
-      .set({ status, error, finishedAt: now(), metrics: metrics === null ? null : JSON.stringify(metrics) })
-      .where('runId', '=', runId)
-      .where('stepKey', '=', stepKey)
-      .where('attempt', '=', attempt)
-      .execute();
+    await this.#prepared
+      .get('finishAttempt', (db, slot) =>
+        db
+          .updateTable('stepAttempts')
+          .set({
+            status: slot('status'),
+            error: slot('error'),
+            finishedAt: slot('finishedAt'),
+            metrics: slot('metrics'),
+          })
+          .where('runId', '=', slot('runId'))
+          .where('stepKey', '=', slot('stepKey'))
+          .where('attempt', '=', slot<number>('attempt')),
+      )
+      .execute(tx, {
+        status,
+        error,
+        finishedAt: now(),
+        metrics: metrics === null ? null : JSON.stringify(metrics),
+        runId,
+        stepKey,
+        attempt,
+      });
   }
 
   async getAttempts(runId: string): Promise<StepAttempt[]> {
@@ -290,18 +343,31 @@ export class Store {
     tx: Tx,
     artifact: Omit<Artifact, 'id' | 'version' | 'createdAt'>,
   ): Promise<{ id: string; version: number }> {
-    const latest = await tx
-      .selectFrom('artifacts')
-      .select(({ fn }) => fn.max('version').as('version'))
-      .where('runId', '=', artifact.runId)
-      .where('stepKey', '=', artifact.stepKey)
-      .executeTakeFirst();
-    const version = Number(latest?.version ?? 0) + 1;
+    const { rows } = await this.#prepared
+      .get('latestArtifactVersion', (db, slot) =>
+        db
+          .selectFrom('artifacts')
+          .select(({ fn }) => fn.max('version').as('version'))
+          .where('runId', '=', slot('runId'))
+          .where('stepKey', '=', slot('stepKey')),
+      )
+      .execute(tx, artifact);
+    const version = Number(rows[0]?.version ?? 0) + 1;
     const id = newId('art');
-    await tx
-      .insertInto('artifacts')
-      .values({ ...artifact, id, version, content: JSON.stringify(artifact.content), createdAt: now() })
-      .execute();
+    await this.#prepared
+      .get('insertArtifact', (db, slot) =>
+        db.insertInto('artifacts').values({
+          id: slot('id'),
+          runId: slot('runId'),
+          stepKey: slot('stepKey'),
+          kind: slot('kind'),
+          version: slot('version'),
+          content: slot('content'),
+          workspaceCommit: slot('workspaceCommit'),
+          createdAt: slot('createdAt'),
+        }),
+      )
+      .execute(tx, { ...artifact, id, version, content: JSON.stringify(artifact.content), createdAt: now() });
     return { id, version };
   }
 
@@ -312,7 +378,18 @@ export class Store {
 
   async getArtifacts(ids: string[]): Promise<Artifact[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.selectFrom('artifacts').selectAll().where('id', 'in', ids).execute();
+    const { rows } = await this.#prepared
+      .get(`getArtifacts:${ids.length}`, (db, slot) =>
+        db
+          .selectFrom('artifacts')
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            ids.map((_, i) => slot(String(i))),
+          ),
+      )
+      .execute(this.db, { ...ids });
     return rows.map((row) => ({ ...row, content: JSON.parse(row.content) as unknown }));
   }
 
@@ -329,27 +406,65 @@ export class Store {
 
   // events
 
-  /** Appends an event with the run's next sequence number, inside the caller's transaction. */
-  async appendEvent<T extends EventType>(
-    tx: Tx,
-    events: RunEvent[],
+  /** Appends an event to a transaction's events (see `transaction`): it is written when that commits. */
+  appendEvent<T extends EventType>(
+    events: PendingEvent[],
     runId: string,
     type: T,
     payload: EventPayload<T>,
-  ): Promise<RunEvent> {
-    const { eventSeq } = await tx
-      .updateTable('runs')
-      .set((eb) => ({ eventSeq: eb('eventSeq', '+', 1) }))
-      .where('id', '=', runId)
-      .returning('eventSeq')
-      .executeTakeFirstOrThrow();
-    const event: RunEvent = { runId, seq: eventSeq, type, payload, createdAt: now() };
-    await tx
-      .insertInto('events')
-      .values({ ...event, payload: JSON.stringify(payload) })
-      .execute();
-    events.push(event);
-    return event;
+  ): void {
+    events.push({ runId, type, payload, createdAt: now() });
+  }
+
+  /**
+   * Gives each event its run's next sequence numbers, one counter update per run, and inserts them
+   * in one statement. The counter row also serialises two writers appending to one run.
+   */
+  async #writeEvents(tx: WriteTx, pending: PendingEvent[]): Promise<RunEvent[]> {
+    if (pending.length === 0) return [];
+    const counts = new Map<string, number>();
+    for (const event of pending) counts.set(event.runId, (counts.get(event.runId) ?? 0) + 1);
+    const next = new Map<string, number>();
+    for (const [runId, count] of counts) {
+      const { rows } = await this.#prepared
+        .get('advanceEventSeq', (db, slot) =>
+          db
+            .updateTable('runs')
+            .set((eb) => ({ eventSeq: eb('eventSeq', '+', slot<number>('count')) }))
+            .where('id', '=', slot('runId'))
+            .returning('eventSeq'),
+        )
+        .execute(tx, { runId, count });
+      if (rows[0] === undefined) throw new NotFoundError('run', runId);
+      next.set(runId, rows[0].eventSeq - count + 1);
+    }
+    const events = pending.map((event) => {
+      const seq = next.get(event.runId)!;
+      next.set(event.runId, seq + 1);
+      return { ...event, seq } as RunEvent;
+    });
+    const values: Record<string, unknown> = {};
+    events.forEach((e, i) => {
+      values[`${i}.runId`] = e.runId;
+      values[`${i}.seq`] = e.seq;
+      values[`${i}.type`] = e.type;
+      values[`${i}.payload`] = JSON.stringify(e.payload);
+      values[`${i}.createdAt`] = e.createdAt;
+    });
+    await this.#prepared
+      .get(`insertEvents:${events.length}`, (db, slot) =>
+        db.insertInto('events').values(
+          events.map((_, i) => ({
+            runId: slot(`${i}.runId`),
+            seq: slot<number>(`${i}.seq`),
+            type: slot(`${i}.type`),
+            payload: slot(`${i}.payload`),
+            createdAt: slot(`${i}.createdAt`),
+          })),
+        ),
+      )
+      .execute(tx, values);
+    return events;
   }
 
   async lastEventSeq(runId: string): Promise<number> {
@@ -380,7 +495,19 @@ export class Store {
   // approvals and audit
 
   async insertApproval(tx: Tx, approval: Approval): Promise<void> {
-    await tx.insertInto('approvals').values(approval).execute();
+    await this.#prepared
+      .get('insertApproval', (db, slot) =>
+        db.insertInto('approvals').values({
+          id: slot('id'),
+          runId: slot('runId'),
+          stepKey: slot('stepKey'),
+          decision: slot('decision'),
+          actor: slot('actor'),
+          comment: slot('comment'),
+          createdAt: slot('createdAt'),
+        }),
+      )
+      .execute(tx, approval);
   }
 
   async listApprovals(runId: string): Promise<Approval[]> {
@@ -394,15 +521,23 @@ export class Store {
   }
 
   async insertAudit(tx: Tx, record: Omit<AuditRecord, 'id' | 'createdAt'>): Promise<void> {
-    await tx
-      .insertInto('auditLog')
-      .values({
+    await this.#prepared
+      .get('insertAudit', (db, slot) =>
+        db.insertInto('auditLog').values({
+          id: slot('id'),
+          actor: slot('actor'),
+          action: slot('action'),
+          target: slot('target'),
+          detail: slot('detail'),
+          createdAt: slot('createdAt'),
+        }),
+      )
+      .execute(tx, {
         ...record,
         id: newId('aud'),
         detail: JSON.stringify(record.detail ?? null),
         createdAt: now(),
-      })
-      .execute();
+      });
   }
 
   async listAudit(limit = 200): Promise<AuditRecord[]> {
