@@ -327,21 +327,20 @@ export class Scheduler {
     workspace: string,
     steps: Step[],
   ): Promise<Record<string, unknown>> {
-    const ids = steps.flatMap((s) => (s.artifactId === null ? [] : [s.artifactId]));
-    const byId = new Map((await this.#deps.store.getArtifacts(ids)).map((a) => [a.id, a.content]));
-    const artifacts = new Map(
-      steps.flatMap((s) =>
-        s.artifactId === null ? [] : [[s.key, byId.get(s.artifactId) as Record<string, unknown>]],
-      ),
-    );
-    const input = def.input?.({
+    const { store } = this.#deps;
+    const input = await def.input?.({
       requirement: run.requirement,
       workspace,
       feedback: step.feedback ?? undefined,
-      artifact: (key) => artifacts.get(key),
+      artifact: async (key) => {
+        const artifactId = steps.find((s) => s.key === key)?.artifactId ?? null;
+        if (artifactId === null) return undefined;
+        return (await store.getArtifact(artifactId))?.content as Record<string, unknown> | undefined;
+      },
     });
-    // Drop undefined members so the wire payload holds only what the contract expects.
-    return JSON.parse(JSON.stringify(input ?? {})) as Record<string, unknown>;
+    // Drop undefined members so the wire payload holds only what the contract expects. Artifacts
+    // come parsed from JSON, so the top level is the only place one can be.
+    return Object.fromEntries(Object.entries(input ?? {}).filter(([, value]) => value !== undefined));
   }
 
   async #complete(

@@ -1,12 +1,17 @@
 import type { GateName, Role, StepKind, TemplateName } from '../contracts/models.js';
 
-/** What a tool step receives: the run's text, its workspace, and the latest artifacts of other steps. */
+/**
+ * What a tool step receives: the run's text, its workspace, and the latest artifacts of other steps.
+ * Artifacts are read on request: a step reads a few, and one of them may hold a whole code base.
+ */
 export interface InputContext {
   requirement: string;
   workspace: string;
   feedback: string | undefined;
-  artifact(stepKey: string): Record<string, unknown> | undefined;
+  artifact(stepKey: string): Promise<Record<string, unknown> | undefined>;
 }
+
+type StepInput = (ctx: InputContext) => Promise<Record<string, unknown>>;
 
 export interface StepDefinition {
   key: string;
@@ -23,7 +28,7 @@ export interface StepDefinition {
   qualityGate?: string;
   /** A failing quality gate here starts the fix loop: `code_fix`, then these steps again. */
   fixLoop?: { rerun: string[] };
-  input?: (ctx: InputContext) => Record<string, unknown>;
+  input?: StepInput;
 }
 
 function tool(
@@ -31,7 +36,7 @@ function tool(
   role: Role,
   toolName: string,
   dependsOn: string[],
-  input: (ctx: InputContext) => Record<string, unknown>,
+  input: StepInput,
   extra: Partial<StepDefinition> = {},
 ): StepDefinition {
   return { key, kind: 'tool', role, tool: toolName, dependsOn, input, ...extra };
@@ -42,26 +47,26 @@ function gate(name: GateName, reviews: string, dependsOn: string[]): StepDefinit
 }
 
 const requirements = (dependsOn: string[] = []) =>
-  tool('requirements', 'requirements', 'requirements_analyze', dependsOn, (ctx) => ({
+  tool('requirements', 'requirements', 'requirements_analyze', dependsOn, async (ctx) => ({
     text: ctx.requirement,
     feedback: ctx.feedback,
-    previous: ctx.feedback === undefined ? undefined : ctx.artifact('requirements'),
+    previous: ctx.feedback === undefined ? undefined : await ctx.artifact('requirements'),
     workspace: ctx.workspace,
   }));
 
 const architecture = (dependsOn: string[]) =>
-  tool('architecture', 'architecture', 'architecture_design', dependsOn, (ctx) => ({
-    requirements: ctx.artifact('requirements'),
+  tool('architecture', 'architecture', 'architecture_design', dependsOn, async (ctx) => ({
+    requirements: await ctx.artifact('requirements'),
     feedback: ctx.feedback,
-    previous: ctx.feedback === undefined ? undefined : ctx.artifact('architecture'),
+    previous: ctx.feedback === undefined ? undefined : await ctx.artifact('architecture'),
     workspace: ctx.workspace,
   }));
 
 const coding = (dependsOn: string[]) =>
-  tool('coding', 'coding', 'code_generate', dependsOn, (ctx) => ({
-    requirements: ctx.artifact('requirements'),
-    architecture: ctx.artifact('architecture'),
-    testPlan: ctx.artifact('test_plan'),
+  tool('coding', 'coding', 'code_generate', dependsOn, async (ctx) => ({
+    requirements: await ctx.artifact('requirements'),
+    architecture: await ctx.artifact('architecture'),
+    testPlan: await ctx.artifact('test_plan'),
     feedback: ctx.feedback,
     workspace: ctx.workspace,
   }));
@@ -72,16 +77,16 @@ const testing = (dependsOn: string[], rerun: string[]) =>
     'testing',
     'test_run',
     dependsOn,
-    (ctx) => ({ workspace: ctx.workspace, testPlan: ctx.artifact('test_plan') }),
+    async (ctx) => ({ workspace: ctx.workspace, testPlan: await ctx.artifact('test_plan') }),
     { fixLoop: { rerun }, rerunOnReject: 'coding' },
   );
 
 /** The fix step the scheduler inserts when the testing quality gate fails (one per round). */
 export function fixStep(round: number): StepDefinition {
-  return tool(`fix-${round}`, 'coding', 'code_fix', ['coding'], (ctx) => ({
-    requirements: ctx.artifact('requirements'),
-    architecture: ctx.artifact('architecture'),
-    testReport: ctx.artifact('testing'),
+  return tool(`fix-${round}`, 'coding', 'code_fix', ['coding'], async (ctx) => ({
+    requirements: await ctx.artifact('requirements'),
+    architecture: await ctx.artifact('architecture'),
+    testReport: await ctx.artifact('testing'),
     workspace: ctx.workspace,
   }));
 }
@@ -91,38 +96,40 @@ export const TEMPLATES: Readonly<Record<TemplateName, readonly StepDefinition[]>
     requirements(),
     gate('requirements', 'requirements', ['requirements']),
     architecture(['gate:requirements']),
-    tool('test_plan', 'architecture', 'architecture_test_plan', ['gate:requirements'], (ctx) => ({
-      requirements: ctx.artifact('requirements'),
+    tool('test_plan', 'architecture', 'architecture_test_plan', ['gate:requirements'], async (ctx) => ({
+      requirements: await ctx.artifact('requirements'),
       workspace: ctx.workspace,
     })),
     gate('architecture', 'architecture', ['architecture', 'test_plan']),
     coding(['gate:architecture']),
-    tool('static_analysis', 'coding', 'code_analyze', ['coding'], (ctx) => ({ workspace: ctx.workspace })),
+    tool('static_analysis', 'coding', 'code_analyze', ['coding'], async (ctx) => ({
+      workspace: ctx.workspace,
+    })),
     testing(['coding'], ['static_analysis', 'testing']),
     gate('code_review', 'coding', ['static_analysis', 'testing']),
-    tool('release', 'deployment', 'release_prepare', ['gate:code_review'], (ctx) => ({
+    tool('release', 'deployment', 'release_prepare', ['gate:code_review'], async (ctx) => ({
       workspace: ctx.workspace,
-      requirements: ctx.artifact('requirements'),
-      testReport: ctx.artifact('testing'),
+      requirements: await ctx.artifact('requirements'),
+      testReport: await ctx.artifact('testing'),
     })),
-    tool('deploy_staging', 'deployment', 'deploy', ['release'], (ctx) => ({
+    tool('deploy_staging', 'deployment', 'deploy', ['release'], async (ctx) => ({
       workspace: ctx.workspace,
-      release: ctx.artifact('release'),
+      release: await ctx.artifact('release'),
       environment: 'staging',
     })),
-    tool('verify_staging', 'deployment', 'deploy_verify', ['deploy_staging'], (ctx) => ({
+    tool('verify_staging', 'deployment', 'deploy_verify', ['deploy_staging'], async (ctx) => ({
       workspace: ctx.workspace,
-      deployment: ctx.artifact('deploy_staging'),
+      deployment: await ctx.artifact('deploy_staging'),
     })),
     gate('release', 'verify_staging', ['verify_staging']),
-    tool('deploy_production', 'deployment', 'deploy', ['gate:release'], (ctx) => ({
+    tool('deploy_production', 'deployment', 'deploy', ['gate:release'], async (ctx) => ({
       workspace: ctx.workspace,
-      release: ctx.artifact('release'),
+      release: await ctx.artifact('release'),
       environment: 'production',
     })),
-    tool('monitoring', 'monitoring', 'monitor_start', ['deploy_production'], (ctx) => ({
-      deployment: ctx.artifact('deploy_production'),
-      requirements: ctx.artifact('requirements'),
+    tool('monitoring', 'monitoring', 'monitor_start', ['deploy_production'], async (ctx) => ({
+      deployment: await ctx.artifact('deploy_production'),
+      requirements: await ctx.artifact('requirements'),
     })),
   ],
   prototype: [requirements(), coding(['requirements']), testing(['coding'], ['testing'])],

@@ -372,25 +372,11 @@ export class Store {
   }
 
   async getArtifact(id: string, tx: Tx = this.db): Promise<Artifact | undefined> {
-    const row = await tx.selectFrom('artifacts').selectAll().where('id', '=', id).executeTakeFirst();
-    return row === undefined ? undefined : { ...row, content: JSON.parse(row.content) as unknown };
-  }
-
-  async getArtifacts(ids: string[]): Promise<Artifact[]> {
-    if (ids.length === 0) return [];
     const { rows } = await this.#prepared
-      .get(`getArtifacts:${ids.length}`, (db, slot) =>
-        db
-          .selectFrom('artifacts')
-          .selectAll()
-          .where(
-            'id',
-            'in',
-            ids.map((_, i) => slot(String(i))),
-          ),
-      )
-      .execute(this.db, { ...ids });
-    return rows.map((row) => ({ ...row, content: JSON.parse(row.content) as unknown }));
+      .get('getArtifact', (db, slot) => db.selectFrom('artifacts').selectAll().where('id', '=', slot('id')))
+      .execute(tx, { id });
+    const row = rows[0];
+    return row === undefined ? undefined : { ...row, content: JSON.parse(row.content) as unknown };
   }
 
   async listArtifacts(runId: string): Promise<Artifact[]> {
