@@ -1,6 +1,6 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import { PowerAutoError } from '../contracts/errors.js';
-import type { Db } from './db.js';
+import { type Db, type DirectPath, directPathOf } from './db.js';
 import type { Tx } from './store.js';
 
 /** Stands in for a named value while a query is compiled; a NUL byte keeps it apart from real data. */
@@ -16,11 +16,13 @@ const slot: Slot = <T>(name: string) =>
 /** A query Kysely compiled once for this database's dialect, run again with new values. */
 export class PreparedQuery<R> {
   readonly #compiled: CompiledQuery<R>;
+  readonly #direct: DirectPath | undefined;
   /** Per bound parameter: the slot name to read, or a constant the builder was given. */
   readonly #sources: ({ slot: string } | { value: unknown })[];
 
-  constructor(compiled: CompiledQuery<R>) {
+  constructor(compiled: CompiledQuery<R>, direct: DirectPath | undefined) {
     this.#compiled = compiled;
+    this.#direct = direct;
     this.#sources = compiled.parameters.map((p) =>
       typeof p === 'string' && p.startsWith(SLOT_PREFIX)
         ? { slot: p.slice(SLOT_PREFIX.length) }
@@ -36,6 +38,12 @@ export class PreparedQuery<R> {
         throw new PowerAutoError('INTERNAL', `prepared query: no value for ${source.slot}`);
       return value;
     });
+    // The direct path may run inside the caller's own transaction, or when no transaction is open;
+    // otherwise Kysely's executor waits for the connection.
+    const direct = this.#direct;
+    if (direct !== undefined && (executor.isTransaction || !direct.inTransaction)) {
+      return Promise.resolve(direct.execute(this.#compiled.sql, parameters) as QueryResult<R>);
+    }
     return executor.executeQuery({ ...this.#compiled, parameters });
   }
 }
@@ -47,17 +55,19 @@ export class PreparedQuery<R> {
  */
 export class PreparedQueries {
   readonly #db: Db;
+  readonly #direct: DirectPath | undefined;
   readonly #cache = new Map<string, PreparedQuery<unknown>>();
 
   constructor(db: Db) {
     this.#db = db;
+    this.#direct = directPathOf(db);
   }
 
   /** `shape` names the query and everything that changes its SQL, such as the columns it sets. */
   get<R>(shape: string, build: (db: Db, slot: Slot) => Compilable<R>): PreparedQuery<R> {
     let query = this.#cache.get(shape) as PreparedQuery<R> | undefined;
     if (query === undefined) {
-      query = new PreparedQuery(build(this.#db, slot).compile());
+      query = new PreparedQuery(build(this.#db, slot).compile(), this.#direct);
       this.#cache.set(shape, query as PreparedQuery<unknown>);
     }
     return query;
