@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openSqliteDb } from './db.js';
 import { PreparedQueries } from './prepared.js';
+import { Store } from './store.js';
 
 describe('PreparedQueries', () => {
   let db: Db;
@@ -47,5 +48,33 @@ describe('PreparedQueries', () => {
       kdb.selectFrom('projects').selectAll().where('id', '=', slot('id')),
     );
     expect(() => query.execute(db, {})).toThrow(/no value for id/);
+  });
+
+  it('never lets a read outside a transaction see what an open transaction has not committed', async () => {
+    const store = new Store(db);
+    await store.insertRun(db, {
+      id: 'run',
+      projectId: 'p1',
+      template: 'prototype',
+      status: 'running',
+      requirement: 'r',
+      options: { gatePolicies: {}, maxFixRounds: 2 },
+      error: null,
+      createdAt: 'now',
+      updatedAt: 'now',
+    });
+    await store.insertSteps(db, 'run', [
+      { key: 'a', kind: 'tool', role: 'coding', tool: 't', dependsOn: [], maxAttempts: 1 },
+    ]);
+    let outside: Promise<string | undefined> | undefined;
+    const writing = store.transaction(async (tx) => {
+      await store.updateStep(tx, 'run', 'a', { status: 'ready' });
+      outside = store.getStep('run', 'a').then((step) => step?.status);
+      // Give the outside read every chance to run while this transaction is open, then roll back.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new Error('roll back');
+    });
+    await expect(writing).rejects.toThrow('roll back');
+    expect(await outside).toBe('pending');
   });
 });
