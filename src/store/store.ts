@@ -244,7 +244,8 @@ export class Store {
       const jsonField = field === 'metrics' || field === 'quality' || field === 'dependsOn';
       values[field] = jsonField && value !== null ? JSON.stringify(value) : value;
     }
-    const fields = Object.keys(values).sort();
+    // Call sites patch the same fields in the same order, so the order names the statement.
+    const fields = Object.keys(values);
     if (fields.length === 0) return;
     await this.#prepared
       .get(`updateStep:${fields.join(',')}`, (db, slot) =>
@@ -403,8 +404,8 @@ export class Store {
   }
 
   /**
-   * Gives each event its run's next sequence numbers, one counter update per run, and inserts them
-   * in one statement. The counter row also serialises two writers appending to one run.
+   * Gives each event its run's next sequence number, with one counter update per run. The counter
+   * row also serialises two writers appending to one run.
    */
   async #writeEvents(tx: WriteTx, pending: PendingEvent[]): Promise<RunEvent[]> {
     if (pending.length === 0) return [];
@@ -424,32 +425,22 @@ export class Store {
       if (rows[0] === undefined) throw new NotFoundError('run', runId);
       next.set(runId, rows[0].eventSeq - count + 1);
     }
-    const events = pending.map((event) => {
+    const insert = this.#prepared.get('insertEvent', (db, slot) =>
+      db.insertInto('events').values({
+        runId: slot('runId'),
+        seq: slot('seq'),
+        type: slot('type'),
+        payload: slot('payload'),
+        createdAt: slot('createdAt'),
+      }),
+    );
+    const events: RunEvent[] = [];
+    for (const event of pending) {
       const seq = next.get(event.runId)!;
       next.set(event.runId, seq + 1);
-      return { ...event, seq } as RunEvent;
-    });
-    const values: Record<string, unknown> = {};
-    events.forEach((e, i) => {
-      values[`${i}.runId`] = e.runId;
-      values[`${i}.seq`] = e.seq;
-      values[`${i}.type`] = e.type;
-      values[`${i}.payload`] = JSON.stringify(e.payload);
-      values[`${i}.createdAt`] = e.createdAt;
-    });
-    await this.#prepared
-      .get(`insertEvents:${events.length}`, (db, slot) =>
-        db.insertInto('events').values(
-          events.map((_, i) => ({
-            runId: slot(`${i}.runId`),
-            seq: slot<number>(`${i}.seq`),
-            type: slot(`${i}.type`),
-            payload: slot(`${i}.payload`),
-            createdAt: slot(`${i}.createdAt`),
-          })),
-        ),
-      )
-      .execute(tx, values);
+      await insert.execute(tx, { ...event, seq, payload: JSON.stringify(event.payload) });
+      events.push({ ...event, seq } as RunEvent);
+    }
     return events;
   }
 
