@@ -1,31 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, Migrator, type QueryResult, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, type Driver, Kysely, Migrator, SqliteDialect } from 'kysely';
 import { PowerAutoError } from '../contracts/errors.js';
+import { registerDirectPath, sqliteDirectPath } from './direct-path.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type Db = Kysely<Database>;
-
-/**
- * Runs compiled SQL on the database's own connection, without Kysely's executor: each query through
- * it cost about 4 µs and 6 KB of garbage, a third of the orchestrator's allocations per step. Only
- * for the store's prepared statements (see prepared.ts); rows come back camelCased like the plugin's.
- */
-export interface DirectPath {
-  /** True while a transaction is open on the connection: only that transaction may use the path. */
-  readonly inTransaction: boolean;
-  execute(sql: string, parameters: readonly unknown[]): QueryResult<unknown>;
-}
-
-const directPaths = new WeakMap<Db, DirectPath>();
-
-/** The direct path of a database opened here, if its dialect has one (SQLite does). */
-export function directPathOf(db: Db): DirectPath | undefined {
-  return directPaths.get(db);
-}
 
 /** `:memory:` gives an in-memory database (benchmarks and fast tests); anything else is a file. */
 export async function openSqliteDb(path: string): Promise<Db> {
@@ -47,11 +30,23 @@ export async function openSqliteDb(path: string): Promise<Db> {
   }
   let checkpointer: WalCheckpointer | undefined;
   const cached = withStatementCache(sqlite, () => checkpointer?.stop());
+  let driver: Driver | undefined;
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: cached }),
+    dialect: new (class extends SqliteDialect {
+      override createDriver(): Driver {
+        driver = super.createDriver();
+        return driver;
+      }
+    })({ database: cached }),
     plugins: [new CamelCasePlugin()],
   });
-  directPaths.set(db, sqliteDirectPath(cached));
+  registerDirectPath(
+    db,
+    sqliteDirectPath(cached, () => {
+      if (driver === undefined) throw new PowerAutoError('INTERNAL', 'the SQLite driver is not created yet');
+      return driver;
+    }),
+  );
   await migrate(db);
   if (path !== ':memory:') {
     checkpointer = WalCheckpointer.start(path, () => {
@@ -90,47 +85,6 @@ function withStatementCache(sqlite: SqliteDatabase.Database, onClose: () => void
       };
     },
   });
-}
-
-function sqliteDirectPath(sqlite: SqliteDatabase.Database): DirectPath {
-  const keysBySql = new Map<string, string[]>();
-  return {
-    get inTransaction() {
-      return sqlite.inTransaction;
-    },
-    execute(sql, parameters) {
-      const statement = sqlite.prepare(sql);
-      if (!statement.reader) {
-        const { changes } = statement.run(parameters);
-        return { rows: [], numAffectedRows: BigInt(changes) };
-      }
-      let keys = keysBySql.get(sql);
-      if (keys === undefined) {
-        keys = statement.columns().map((c) => camelCase(c.name));
-        if (keysBySql.size > 500) keysBySql.clear();
-        keysBySql.set(sql, keys);
-      }
-      const names = keys;
-      let values: unknown[][];
-      try {
-        // Arrays, keyed once here: better-sqlite3's own row objects would be keyed snake_case first.
-        values = statement.raw(true).all(parameters) as unknown[][];
-      } finally {
-        statement.raw(false);
-      }
-      const rows = values.map((row) => {
-        const mapped: Record<string, unknown> = {};
-        for (let i = 0; i < names.length; i++) mapped[names[i]!] = row[i];
-        return mapped;
-      });
-      return { rows };
-    },
-  };
-}
-
-/** As CamelCasePlugin maps result columns: `workspace_path` → `workspacePath`. */
-function camelCase(column: string): string {
-  return column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 export async function migrate(db: Db): Promise<void> {

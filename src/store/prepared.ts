@@ -1,6 +1,7 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import { PowerAutoError } from '../contracts/errors.js';
-import { type Db, type DirectPath, directPathOf } from './db.js';
+import type { Db } from './db.js';
+import { type DirectPath, directPathOf } from './direct-path.js';
 import type { Tx } from './store.js';
 
 /** Stands in for a named value while a query is compiled; a NUL byte keeps it apart from real data. */
@@ -30,18 +31,29 @@ export class PreparedQuery<R> {
     );
   }
 
-  execute(executor: Tx, values: Record<string, unknown>): Promise<QueryResult<R>> {
-    const parameters = this.#sources.map((source) => {
-      if ('value' in source) return source.value;
-      const value = values[source.slot];
+  /**
+   * `sources` give the slots' values; a later source wins. Several sources instead of one merged
+   * object because V8 (Node 20) keeps objects built as `{ ...a, b }` alive through young-generation
+   * collections, which made each of those collections about 1 ms longer on the orchestrator's path.
+   */
+  execute(executor: Tx, ...sources: object[]): Promise<QueryResult<R>> {
+    const parameters: unknown[] = [];
+    for (const source of this.#sources) {
+      if ('value' in source) {
+        parameters.push(source.value);
+        continue;
+      }
+      let value: unknown;
+      for (let i = sources.length - 1; i >= 0 && value === undefined; i--)
+        value = (sources[i] as Record<string, unknown>)[source.slot];
       if (value === undefined)
         throw new PowerAutoError('INTERNAL', `prepared query: no value for ${source.slot}`);
-      return value;
-    });
+      parameters.push(value);
+    }
     // The direct path may run inside the caller's own transaction, or when no transaction is open;
     // otherwise Kysely's executor waits for the connection.
     const direct = this.#direct;
-    if (direct !== undefined && (executor.isTransaction || !direct.inTransaction)) {
+    if (direct !== undefined && (direct.holds(executor) || executor.isTransaction || !direct.inTransaction)) {
       return Promise.resolve(direct.execute(this.#compiled.sql, parameters) as QueryResult<R>);
     }
     return executor.executeQuery({ ...this.#compiled, parameters });

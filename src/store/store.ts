@@ -1,4 +1,3 @@
-import type { Transaction } from 'kysely';
 import { NotFoundError } from '../contracts/errors.js';
 import type { EventPayload, EventType, RunEvent } from '../contracts/events.js';
 import type {
@@ -16,13 +15,17 @@ import type {
   StepStatus,
 } from '../contracts/models.js';
 import type { Db } from './db.js';
+import { directPathOf } from './direct-path.js';
 import { newId, now } from './ids.js';
 import { OperationsStore } from './operations.js';
 import { PreparedQueries } from './prepared.js';
 import type { Database, EngineCallsTable, StepsTable } from './schema.js';
 
-export type Tx = Transaction<Database> | Db;
-export type WriteTx = Transaction<Database>;
+declare const insideTransaction: unique symbol;
+/** The handle `Store.transaction` gives its body; methods that change state take one. */
+export type WriteTx = Db & { readonly [insideTransaction]: true };
+/** Reads take the database or a transaction's handle. */
+export type Tx = WriteTx | Db;
 /** An event appended inside a transaction; it gets its sequence number when the transaction commits. */
 export type PendingEvent = Omit<RunEvent, 'seq'>;
 export type TransactionBody<T> = (tx: WriteTx, events: PendingEvent[]) => Promise<T>;
@@ -80,11 +83,16 @@ export class Store {
   }> {
     const pending: PendingEvent[] = [];
     let events: RunEvent[] = [];
-    const result = await this.db.transaction().execute(async (tx) => {
+    const body = async (db: Db) => {
+      const tx = db as WriteTx;
       const value = await fn(tx, pending);
       events = await this.#writeEvents(tx, pending);
       return value;
-    });
+    };
+    const direct = directPathOf(this.db);
+    const result = await (direct === undefined
+      ? this.db.transaction().execute(body)
+      : direct.transaction(body));
     return { result, events };
   }
 
@@ -112,16 +120,24 @@ export class Store {
   // runs
 
   async insertRun(tx: Tx, run: Run): Promise<void> {
-    await tx
-      .insertInto('runs')
-      .values({
-        ...run,
-        options: JSON.stringify(run.options),
-        eventSeq: 0,
-        leaseOwner: null,
-        leaseUntil: null,
-      })
-      .execute();
+    await this.#prepared
+      .get('insertRun', (db, slot) =>
+        db.insertInto('runs').values({
+          id: slot('id'),
+          projectId: slot('projectId'),
+          template: slot('template'),
+          status: slot('status'),
+          requirement: slot('requirement'),
+          options: slot('options'),
+          error: slot('error'),
+          eventSeq: 0,
+          leaseOwner: null,
+          leaseUntil: null,
+          createdAt: slot('createdAt'),
+          updatedAt: slot('updatedAt'),
+        }),
+      )
+      .execute(tx, run, { options: JSON.stringify(run.options) });
   }
 
   async getRun(id: string, tx: Tx = this.db): Promise<Run | undefined> {
@@ -142,7 +158,14 @@ export class Store {
   }
 
   async setRunStatus(tx: Tx, id: string, status: RunStatus, error: string | null): Promise<void> {
-    await tx.updateTable('runs').set({ status, error, updatedAt: now() }).where('id', '=', id).execute();
+    await this.#prepared
+      .get('setRunStatus', (db, slot) =>
+        db
+          .updateTable('runs')
+          .set({ status: slot('status'), error: slot('error'), updatedAt: slot('updatedAt') })
+          .where('id', '=', slot('id')),
+      )
+      .execute(tx, { id, status, error, updatedAt: now() });
   }
 
   /**
@@ -155,12 +178,13 @@ export class Store {
     ttlMs: number,
     isOwnerDead: (owner: string) => boolean,
   ): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .selectFrom('runs')
-        .select(['leaseOwner', 'leaseUntil'])
-        .where('id', '=', runId)
-        .executeTakeFirst();
+    const { result } = await this.transaction(async (tx) => {
+      const { rows } = await this.#prepared
+        .get('getLease', (db, slot) =>
+          db.selectFrom('runs').select(['leaseOwner', 'leaseUntil']).where('id', '=', slot('id')),
+        )
+        .execute(tx, { id: runId });
+      const row = rows[0];
       if (row === undefined) return false;
       const free =
         row.leaseOwner === null ||
@@ -169,54 +193,65 @@ export class Store {
         row.leaseUntil < now() ||
         isOwnerDead(row.leaseOwner);
       if (!free) return false;
-      await tx
-        .updateTable('runs')
-        .set({ leaseOwner: owner, leaseUntil: new Date(Date.now() + ttlMs).toISOString() })
-        .where('id', '=', runId)
-        .execute();
+      await this.#prepared
+        .get('takeLease', (db, slot) =>
+          db
+            .updateTable('runs')
+            .set({ leaseOwner: slot('owner'), leaseUntil: slot('until') })
+            .where('id', '=', slot('id')),
+        )
+        .execute(tx, { id: runId, owner, until: new Date(Date.now() + ttlMs).toISOString() });
       return true;
     });
+    return result;
   }
 
   async releaseLease(runId: string, owner: string): Promise<void> {
-    await this.db
-      .updateTable('runs')
-      .set({ leaseOwner: null, leaseUntil: null })
-      .where('id', '=', runId)
-      .where('leaseOwner', '=', owner)
-      .execute();
+    await this.#prepared
+      .get('releaseLease', (db, slot) =>
+        db
+          .updateTable('runs')
+          .set({ leaseOwner: null, leaseUntil: null })
+          .where('id', '=', slot('id'))
+          .where('leaseOwner', '=', slot('owner')),
+      )
+      .execute(this.db, { id: runId, owner });
   }
 
   // steps
 
   async insertSteps(tx: Tx, runId: string, steps: NewStep[], firstPosition = 0): Promise<void> {
-    if (steps.length === 0) return;
-    await tx
-      .insertInto('steps')
-      .values(
-        steps.map((s, i) => ({
-          runId,
-          key: s.key,
-          position: firstPosition + i,
-          kind: s.kind,
-          role: s.role,
-          tool: s.tool,
-          dependsOn: JSON.stringify(s.dependsOn),
-          status: s.status ?? 'pending',
-          attempt: 0,
-          maxAttempts: s.maxAttempts,
-          feedback: null,
-          artifactId: null,
-          workspaceCommit: null,
-          metrics: null,
-          quality: null,
-          error: null,
-          notBefore: null,
-          startedAt: null,
-          finishedAt: null,
-        })),
-      )
-      .execute();
+    const insert = this.#prepared.get('insertStep', (db, slot) =>
+      db.insertInto('steps').values({
+        runId: slot('runId'),
+        key: slot('key'),
+        position: slot('position'),
+        kind: slot('kind'),
+        role: slot('role'),
+        tool: slot('tool'),
+        dependsOn: slot('dependsOn'),
+        status: slot('status'),
+        attempt: 0,
+        maxAttempts: slot('maxAttempts'),
+        feedback: null,
+        artifactId: null,
+        workspaceCommit: null,
+        metrics: null,
+        quality: null,
+        error: null,
+        notBefore: null,
+        startedAt: null,
+        finishedAt: null,
+      }),
+    );
+    for (const [i, step] of steps.entries()) {
+      await insert.execute(tx, step, {
+        runId,
+        position: firstPosition + i,
+        dependsOn: JSON.stringify(step.dependsOn),
+        status: step.status ?? 'pending',
+      });
+    }
   }
 
   async getSteps(runId: string, tx: Tx = this.db): Promise<Step[]> {
@@ -255,7 +290,7 @@ export class Store {
           .where('runId', '=', slot('.runId'))
           .where('key', '=', slot('.key')),
       )
-      .execute(tx, { ...values, '.runId': runId, '.key': key });
+      .execute(tx, values, { '.runId': runId, '.key': key });
   }
 
   // attempts
@@ -368,7 +403,7 @@ export class Store {
           createdAt: slot('createdAt'),
         }),
       )
-      .execute(tx, { ...artifact, id, version, content: JSON.stringify(artifact.content), createdAt: now() });
+      .execute(tx, artifact, { id, version, content: JSON.stringify(artifact.content), createdAt: now() });
     return { id, version };
   }
 
@@ -376,8 +411,7 @@ export class Store {
     const { rows } = await this.#prepared
       .get('getArtifact', (db, slot) => db.selectFrom('artifacts').selectAll().where('id', '=', slot('id')))
       .execute(tx, { id });
-    const row = rows[0];
-    return row === undefined ? undefined : { ...row, content: JSON.parse(row.content) as unknown };
+    return rows[0] === undefined ? undefined : toArtifact(rows[0]);
   }
 
   async listArtifacts(runId: string): Promise<Artifact[]> {
@@ -388,7 +422,7 @@ export class Store {
       .orderBy('createdAt')
       .orderBy('version')
       .execute();
-    return rows.map((row) => ({ ...row, content: JSON.parse(row.content) as unknown }));
+    return rows.map(toArtifact);
   }
 
   // events
@@ -438,8 +472,9 @@ export class Store {
     for (const event of pending) {
       const seq = next.get(event.runId)!;
       next.set(event.runId, seq + 1);
-      await insert.execute(tx, { ...event, seq, payload: JSON.stringify(event.payload) });
-      events.push({ ...event, seq } as RunEvent);
+      await insert.execute(tx, event, { seq, payload: JSON.stringify(event.payload) });
+      const { runId, type, payload, createdAt } = event;
+      events.push({ runId, seq, type, payload, createdAt } as RunEvent);
     }
     return events;
   }
@@ -509,8 +544,7 @@ export class Store {
           createdAt: slot('createdAt'),
         }),
       )
-      .execute(tx, {
-        ...record,
+      .execute(tx, record, {
         id: newId('aud'),
         detail: JSON.stringify(record.detail ?? null),
         createdAt: now(),
@@ -548,6 +582,19 @@ function toRun(row: Database['runs']): Run {
     error: row.error,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+  };
+}
+
+function toArtifact(row: Database['artifacts']): Artifact {
+  return {
+    id: row.id,
+    runId: row.runId,
+    stepKey: row.stepKey,
+    kind: row.kind,
+    version: row.version,
+    content: JSON.parse(row.content) as unknown,
+    workspaceCommit: row.workspaceCommit,
+    createdAt: row.createdAt,
   };
 }
 

@@ -66,7 +66,7 @@ export function defaultOutput(call: ToolCall): Record<string, unknown> {
   const operational = OPERATIONAL_OUTPUTS[call.tool]?.(call);
   return operational === undefined
     ? { tool: call.tool, feedback: call.input.feedback ?? null, metrics }
-    : { ...operational, metrics };
+    : { metrics, ...operational };
 }
 
 const at = '2026-01-01T00:00:00.000Z';
