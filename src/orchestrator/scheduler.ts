@@ -140,14 +140,15 @@ export class Scheduler {
   async #loop(run: Run, signal: AbortSignal): Promise<void> {
     const inflight = this.#inflight.get(run.id)!;
     // The loop works from one snapshot of the steps: its own transitions update the snapshot's
-    // objects, and a finished attempt copies its step's new row in (see #execute). It reads afresh
+    // objects, and an attempt that ends hands over its step's new row (#settledRow). It reads afresh
     // when woken from outside, after a fix round adds steps, and before it stops.
     const settled = this.#settled.get(run.id)!;
     let snapshot: Step[] | undefined;
     while (!signal.aborted) {
       if (this.#fatal.has(run.id)) throw this.#fatal.get(run.id);
-      const fresh = this.#stale.delete(run.id) || snapshot === undefined;
-      if (fresh || snapshot === undefined) {
+      if (this.#stale.delete(run.id)) snapshot = undefined;
+      const fresh = snapshot === undefined;
+      if (snapshot === undefined) {
         settled.clear();
         snapshot = await this.#deps.store.getSteps(run.id);
       }
