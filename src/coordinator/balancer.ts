@@ -15,7 +15,7 @@ export function pickLeastLoaded<T extends Balanceable>(
   triedKeys: ReadonlySet<string>,
   cursor: number,
 ): T | undefined {
-  const fresh = candidates.filter((c) => !triedKeys.has(c.attemptKey));
+  const fresh = triedKeys.size === 0 ? candidates : candidates.filter((c) => !triedKeys.has(c.attemptKey));
   const pool = fresh.length > 0 ? fresh : candidates;
   let best: T | undefined;
   for (let i = 0; i < pool.length; i++) {

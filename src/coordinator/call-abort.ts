@@ -2,15 +2,15 @@
  * A one-call abort signal. The SDK adds an abort listener to a request's signal and never removes it,
  * so every call needs a signal of its own; Node's AbortController costs about 3.5 µs to make and
  * listen to, more than an in-process no-op tool call takes. This implements the members the SDK's
- * `Protocol.request` and p-queue use (`aborted`, `reason`, `throwIfAborted`, add/removeEventListener
- * for 'abort'); the cancellation tests in `faults.test.ts` hold both to it.
+ * `Protocol.request` and `Admission` use (`aborted`, `reason`, `throwIfAborted`, add/removeEventListener
+ * for 'abort'); the cancellation tests in `faults.test.ts` and `deadline.test.ts` hold both to it.
  */
 export class CallAbort {
   aborted = false;
   reason: unknown;
   private listeners: Array<() => void> = [];
 
-  /** The SDK and p-queue type their option as AbortSignal; they only touch the members above. */
+  /** The SDK and Admission type their option as AbortSignal; they only touch the members above. */
   get signal(): AbortSignal {
     return this as unknown as AbortSignal;
   }

@@ -1,5 +1,10 @@
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { type CallToolResult, McpError, ErrorCode as McpErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  McpError,
+  ErrorCode as McpErrorCode,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { EnginesConfig, type EnginesConfigInput } from '../config/engines.js';
@@ -25,6 +30,7 @@ import {
 } from './errors.js';
 import { HealthMonitor } from './health.js';
 import { type HealthState, InstanceDownError, ServerInstance } from './instance.js';
+import { jsonByteLength } from './json-size.js';
 import { type CallOutcome, CoordinatorMetrics, type EngineCallRecord } from './metrics.js';
 import { instanceSpecs } from './registry.js';
 import { type InprocServerFactory, loadEmbeddedEngine, publicTransport } from './transports.js';
@@ -111,7 +117,7 @@ function classify(err: unknown, caller: AbortSignal, call: AbortSignal): Failure
  */
 const callsByCallerSignal = new WeakMap<AbortSignal, Set<CallAbort>>();
 
-function linkToCaller(caller: AbortSignal, call: CallAbort): () => void {
+function linkToCaller(caller: AbortSignal, call: CallAbort): Set<CallAbort> {
   let calls = callsByCallerSignal.get(caller);
   if (calls === undefined) {
     const linked = new Set<CallAbort>();
@@ -127,14 +133,7 @@ function linkToCaller(caller: AbortSignal, call: CallAbort): () => void {
     );
   }
   calls.add(call);
-  const linked = calls;
-  return () => {
-    linked.delete(call);
-  };
-}
-
-function jsonBytes(value: unknown): number {
-  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
+  return calls;
 }
 
 function resultText(result: CallToolResult): string {
@@ -142,6 +141,18 @@ function resultText(result: CallToolResult): string {
     .map((c) => (c.type === 'text' ? c.text : `[${c.type}]`))
     .join('\n')
     .trim();
+}
+
+type ToolCallParams = Parameters<ServerInstance['callTool']>[0];
+
+const NONE_TRIED: ReadonlySet<string> = new Set();
+
+/** One attempt of a call, as the metrics and the `onCall` sink see it. */
+interface AttemptInfo {
+  instance: ServerInstance;
+  attempt: number;
+  startedAt: number;
+  requestBytes: number;
 }
 
 interface AttemptTarget {
@@ -363,43 +374,74 @@ export class MCPCoordinator implements StepExecutor {
     if (ctx.signal.aborted) throw new CallCancelledError(target.tool, ctx.signal.reason);
     const spec = instances[0]!.spec;
     const callStart = Date.now();
-    // A per-call signal (see CallAbort). It also carries the total cap, queueing included.
+    const deadlineAt = callStart + spec.totalTimeoutMs;
+    // A per-call signal (see CallAbort). The total cap (queueing and retries included) aborts it.
     const callAbort = new CallAbort();
-    const unlink = linkToCaller(ctx.signal, callAbort);
-    const deadlineTimer = setTimeout(
-      () =>
-        callAbort.abort(
-          new EngineTimeoutError(`${target.tool} exceeded its total timeout of ${spec.totalTimeoutMs} ms`),
-        ),
-      spec.totalTimeoutMs,
-    );
-    const meta: Record<string, unknown> | undefined =
-      target.idempotencyKey === undefined ? undefined : { [IDEMPOTENCY_META_KEY]: target.idempotencyKey };
-    const params = { name: target.tool, arguments: target.args, ...(meta ? { _meta: meta } : {}) };
-    const requestBytes = jsonBytes(target.args);
+    const linked = linkToCaller(ctx.signal, callAbort);
+    // The total-cap timer is only started when the call could outlive its first attempt's own timeout:
+    // when it waits (for an instance or in a queue), retries, or has its timeout reset by progress.
+    // A first attempt sent at once is capped by its request timeout, clamped to the total below.
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const armDeadline = (): void => {
+      deadlineTimer ??= setTimeout(
+        () =>
+          callAbort.abort(
+            new EngineTimeoutError(`${target.tool} exceeded its total timeout of ${spec.totalTimeoutMs} ms`),
+          ),
+        Math.max(0, deadlineAt - Date.now()),
+      );
+    };
+    const params: ToolCallParams =
+      target.idempotencyKey === undefined
+        ? { name: target.tool, arguments: target.args }
+        : {
+            name: target.tool,
+            arguments: target.args,
+            _meta: { [IDEMPOTENCY_META_KEY]: target.idempotencyKey },
+          };
+    const requestBytes = jsonByteLength(target.args);
     const onProgress = ctx.onProgress;
-    const tried = new Set<string>();
+    // Progress resets the attempt's timeout, so from then on only the total timer caps the call.
+    const onprogress =
+      onProgress === undefined
+        ? undefined
+        : (p: Progress): void => {
+            armDeadline();
+            onProgress({ progress: p.progress, total: p.total, message: p.message });
+          };
+    // attemptKeys of instances that lost an attempt of this call; made on the first loss.
+    let tried: Set<string> | undefined;
     let lastFailure: { kind: Failure; error: unknown } | undefined;
     try {
       for (let attempt = 1; attempt <= this.config.maxAttempts; attempt++) {
-        const { instance, ticket } =
-          this.tryAcquire(instances, tried) ??
-          (await this.acquire(instances, tried, callAbort.signal, target.tool, ctx.signal));
-        tried.add(instance.attemptKey);
-        const startedAt = Date.now();
-        const requestOptions: RequestOptions = {
+        let acquired = this.tryAcquire(instances, tried ?? NONE_TRIED);
+        const waited = acquired === undefined;
+        if (acquired === undefined) {
+          armDeadline();
+          acquired = await this.acquire(
+            instances,
+            tried ?? NONE_TRIED,
+            callAbort.signal,
+            target.tool,
+            ctx.signal,
+          );
+        }
+        const { instance, ticket } = acquired;
+        if (attempt > 1 || !instance.hasFreeSlot) armDeadline();
+        const generation = instance.generation;
+        const startedAt = attempt === 1 && !waited ? callStart : Date.now();
+        const remainingMs = Math.max(1, deadlineAt - startedAt);
+        // Without the total timer, the attempt's timeout must not run past the total cap.
+        const cappedByTotal = deadlineTimer === undefined && remainingMs <= spec.timeoutMs;
+        const requestOptions: RequestOptions & { signal: AbortSignal } = {
           signal: callAbort.signal,
-          timeout: spec.timeoutMs,
+          timeout: cappedByTotal ? remainingMs : spec.timeoutMs,
           resetTimeoutOnProgress: true,
-          maxTotalTimeout: Math.max(1, spec.totalTimeoutMs - (startedAt - callStart)),
+          maxTotalTimeout: remainingMs,
           // A progress token costs the SDK about as much as a no-op call: only ask when someone listens.
-          onprogress:
-            onProgress === undefined
-              ? undefined
-              : (p) => onProgress({ progress: p.progress, total: p.total, message: p.message }),
+          onprogress,
         };
-        const record = (outcome: CallOutcome, responseBytes: number, error: unknown): void =>
-          this.emit(target, instance, attempt, outcome, startedAt, requestBytes, responseBytes, error);
+        const attemptInfo: AttemptInfo = { instance, attempt, startedAt, requestBytes };
         let result: CallToolResult;
         try {
           result = await instance.callTool(params, requestOptions);
@@ -407,18 +449,20 @@ export class MCPCoordinator implements StepExecutor {
           const kind = classify(err, ctx.signal, callAbort.signal);
           if (kind === 'cancelled') {
             instance.breaker.release(ticket);
-            record('cancelled', 0, err);
+            this.emit(target, attemptInfo, 'cancelled', 0, err);
             throw new CallCancelledError(target.tool, err);
           }
           if (kind === 'remote') {
             // The engine answered with a JSON-RPC error: it is up, the call is wrong.
             instance.breaker.success(ticket);
-            record('tool_error', 0, err);
+            this.emit(target, attemptInfo, 'tool_error', 0, err);
             throw new EngineToolError('ENGINE_FAILED', target.tool, instance.spec.name, errorMessage(err));
           }
           this.attemptLost(instance, ticket);
-          record(kind === 'transport' ? 'transport_error' : 'timeout', 0, err);
-          if (kind === 'deadline') {
+          tried ??= new Set();
+          tried.add(instance.attemptKeyAt(generation));
+          this.emit(target, attemptInfo, kind === 'transport' ? 'transport_error' : 'timeout', 0, err);
+          if (kind === 'deadline' || (kind === 'timeout' && cappedByTotal)) {
             throw new EngineTimeoutError(
               `${target.tool} exceeded its total timeout of ${spec.totalTimeoutMs} ms after ${attempt} attempt(s)`,
               err,
@@ -428,18 +472,18 @@ export class MCPCoordinator implements StepExecutor {
           continue;
         }
         instance.breaker.success(ticket);
-        const responseBytes = jsonBytes(result);
+        const responseBytes = jsonByteLength(result);
         const outcome = finish(result, instance);
         if ('error' in outcome) {
-          record(outcome.outcome, responseBytes, outcome.error);
+          this.emit(target, attemptInfo, outcome.outcome, responseBytes, outcome.error);
           throw outcome.error;
         }
-        record(outcome.outcome, responseBytes, undefined);
+        this.emit(target, attemptInfo, outcome.outcome, responseBytes, undefined);
         return outcome.value;
       }
     } finally {
-      clearTimeout(deadlineTimer);
-      unlink();
+      if (deadlineTimer !== undefined) clearTimeout(deadlineTimer);
+      linked.delete(callAbort);
     }
     const detail = lastFailure === undefined ? '' : `: ${errorMessage(lastFailure.error)}`;
     const message = `${target.tool} failed on ${this.config.maxAttempts} attempt(s)${detail}`;
@@ -508,11 +552,8 @@ export class MCPCoordinator implements StepExecutor {
 
   private emit(
     target: AttemptTarget,
-    instance: ServerInstance,
-    attempt: number,
+    { instance, attempt, startedAt, requestBytes }: AttemptInfo,
     outcome: CallOutcome,
-    startedAt: number,
-    requestBytes: number,
     responseBytes: number,
     error: unknown,
   ): void {

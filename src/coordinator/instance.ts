@@ -1,10 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { type CallToolResult, CallToolResultSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import PQueue from 'p-queue';
 import type { TransportConfig } from '../config/engines.js';
 import { errorMessage } from '../contracts/errors.js';
 import type { Role } from '../contracts/models.js';
+import { Admission } from './admission.js';
 import type { Balanceable } from './balancer.js';
 import { type BreakerState, CircuitBreaker } from './breaker.js';
 import { assertContract } from './contract-check.js';
@@ -59,13 +59,11 @@ export class ServerInstance implements Balanceable {
   restarts = 0;
   tools: Tool[] = [];
   lastError: string | undefined;
-  /** Calls on the wire right now (not counting queued ones). */
-  running = 0;
   pingInFlight = false;
 
   private client: Client | undefined;
   private opened: OpenedTransport | undefined;
-  private readonly queue: PQueue;
+  private readonly admission: Admission;
   private closing = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private restartDelayMs: number;
@@ -75,7 +73,7 @@ export class ServerInstance implements Balanceable {
     private readonly hooks: InstanceHooks,
   ) {
     this.id = `${spec.name}#${spec.replica}`;
-    this.queue = new PQueue({ concurrency: spec.maxConcurrency });
+    this.admission = new Admission(spec.maxConcurrency);
     this.restartDelayMs = spec.restartDelayMs;
     this.breaker = new CircuitBreaker({
       failureThreshold: spec.failureThreshold,
@@ -88,15 +86,30 @@ export class ServerInstance implements Balanceable {
   }
 
   get attemptKey(): string {
-    return `${this.id}@${this.generation}`;
+    return this.attemptKeyAt(this.generation);
+  }
+
+  /** The attemptKey this instance had at a given connection generation. */
+  attemptKeyAt(generation: number): string {
+    return `${this.id}@${generation}`;
   }
 
   get load(): number {
-    return this.queue.size + this.queue.pending;
+    return this.admission.running + this.admission.queued;
+  }
+
+  /** Calls on the wire right now (not counting queued ones). */
+  get running(): number {
+    return this.admission.running;
+  }
+
+  /** Whether a call made now would start at once rather than wait for a slot. */
+  get hasFreeSlot(): boolean {
+    return this.admission.free;
   }
 
   get queued(): number {
-    return this.queue.size;
+    return this.admission.queued;
   }
 
   get connected(): boolean {
@@ -146,30 +159,32 @@ export class ServerInstance implements Balanceable {
   }
 
   /**
-   * Run tools/call through this instance's queue. `client.request` rather than `client.callTool`:
-   * the coordinator validates output with the contract's zod schema, not the engine's own JSON schema.
+   * tools/call within this instance's concurrency limit, waiting for a slot when all are taken.
+   * `client.request` rather than `client.callTool`: the coordinator validates output with the
+   * contract's zod schema, not the engine's own JSON schema.
    */
   callTool(
     params: { name: string; arguments: Record<string, unknown>; _meta?: Record<string, unknown> },
+    options: RequestOptions & { signal: AbortSignal },
+  ): Promise<CallToolResult> {
+    if (this.admission.tryEnter()) return this.send(params, options);
+    return this.admission.enter(options.signal).then(() => this.send(params, options));
+  }
+
+  /** Sends on a slot already taken, and gives it back when the call settles. */
+  private send(
+    params: { name: string; arguments: Record<string, unknown>; _meta?: Record<string, unknown> },
     options: RequestOptions,
   ): Promise<CallToolResult> {
-    // The queue only needs the signal (to drop an aborted call) when the call will actually wait:
-    // p-queue races every signalled task against an abort promise, which costs more than the no-op call.
-    const willWait = this.queue.size > 0 || this.queue.pending >= this.spec.maxConcurrency;
-    return this.queue.add(
-      async () => {
-        options.signal?.throwIfAborted();
-        const client = this.client;
-        if (client === undefined || !this.connected) throw new InstanceDownError(this.id);
-        this.running++;
-        try {
-          return await client.request({ method: 'tools/call', params }, CallToolResultSchema, options);
-        } finally {
-          this.running--;
-        }
-      },
-      { signal: willWait ? options.signal : undefined, throwOnTimeout: true },
-    );
+    const client = this.client;
+    if (client === undefined || !this.connected) {
+      this.admission.release();
+      return Promise.reject(new InstanceDownError(this.id));
+    }
+    const request = client.request({ method: 'tools/call', params }, CallToolResultSchema, options);
+    const release = (): void => this.admission.release();
+    request.then(release, release);
+    return request;
   }
 
   async ping(timeoutMs: number): Promise<void> {
@@ -200,7 +215,7 @@ export class ServerInstance implements Balanceable {
     this.closing = true;
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    this.queue.clear();
+    this.admission.clear(new InstanceDownError(this.id));
     const client = this.client;
     const opened = this.opened;
     this.client = undefined;

@@ -48,4 +48,14 @@ describe('ownSignalFetch', () => {
     await expect(reader.read()).rejects.toThrow();
     expect(getEventListeners(connection.signal, 'abort')).toHaveLength(0);
   });
+
+  it('drops the link when the reader cancels a stream it no longer wants', async () => {
+    const connection = new AbortController();
+    const response = await ownSignalFetch()(`${base}/hang`, { signal: connection.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    expect(getEventListeners(connection.signal, 'abort')).toHaveLength(1);
+    await reader.cancel();
+    expect(getEventListeners(connection.signal, 'abort')).toHaveLength(0);
+  });
 });

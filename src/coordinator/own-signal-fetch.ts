@@ -29,9 +29,31 @@ export function ownSignalFetch(base: typeof fetch = fetch): typeof fetch {
       release();
       return response;
     }
-    // Released when the body is read to its end; a stream abandoned unread keeps its link until the
-    // connection closes, which is what cancels it.
-    const body = response.body.pipeThrough(new TransformStream({ flush: release }));
+    // Released when the body is read to its end, fails or is cancelled; a stream abandoned unread keeps
+    // its link until the connection closes, which is what cancels it. A pull-through wrapper rather
+    // than pipeThrough(TransformStream): Node's pipe machinery cost ~30 µs per response, a few % of a
+    // whole HTTP tool call.
+    const reader = response.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            release();
+            controller.close();
+          } else {
+            controller.enqueue(value);
+          }
+        } catch (err) {
+          release();
+          controller.error(err);
+        }
+      },
+      cancel(reason) {
+        release();
+        return reader.cancel(reason);
+      },
+    });
     return new Response(body, {
       status: response.status,
       statusText: response.statusText,
