@@ -30,7 +30,6 @@ import {
 } from './errors.js';
 import { HealthMonitor } from './health.js';
 import { type HealthState, InstanceDownError, ServerInstance } from './instance.js';
-import { jsonByteLength } from './json-size.js';
 import { type CallOutcome, CoordinatorMetrics, type EngineCallRecord } from './metrics.js';
 import { instanceSpecs } from './registry.js';
 import { type InprocServerFactory, loadEmbeddedEngine, publicTransport } from './transports.js';
@@ -134,6 +133,10 @@ function linkToCaller(caller: AbortSignal, call: CallAbort): Set<CallAbort> {
   }
   calls.add(call);
   return calls;
+}
+
+function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
 }
 
 function resultText(result: CallToolResult): string {
@@ -399,7 +402,7 @@ export class MCPCoordinator implements StepExecutor {
             arguments: target.args,
             _meta: { [IDEMPOTENCY_META_KEY]: target.idempotencyKey },
           };
-    const requestBytes = jsonByteLength(target.args);
+    const requestBytes = jsonBytes(target.args);
     const onProgress = ctx.onProgress;
     // Progress resets the attempt's timeout, so from then on only the total timer caps the call.
     const onprogress =
@@ -472,7 +475,7 @@ export class MCPCoordinator implements StepExecutor {
           continue;
         }
         instance.breaker.success(ticket);
-        const responseBytes = jsonByteLength(result);
+        const responseBytes = jsonBytes(result);
         const outcome = finish(result, instance);
         if ('error' in outcome) {
           this.emit(target, attemptInfo, outcome.outcome, responseBytes, outcome.error);
