@@ -53,10 +53,11 @@ export class PreparedQuery<R> {
     // The direct path may run inside the caller's own transaction, or when no transaction is open;
     // otherwise Kysely's executor waits for the connection.
     const direct = this.#direct;
-    if (direct !== undefined && (direct.holds(executor) || executor.isTransaction || !direct.inTransaction)) {
-      return Promise.resolve(direct.execute(this.#compiled.sql, parameters) as QueryResult<R>);
+    const { sql, query, queryId } = this.#compiled;
+    if (direct !== undefined && (direct.holds(executor) || !direct.inTransaction)) {
+      return Promise.resolve(direct.execute(sql, parameters) as QueryResult<R>);
     }
-    return executor.executeQuery({ ...this.#compiled, parameters });
+    return executor.executeQuery({ sql, parameters, query, queryId });
   }
 }
 
