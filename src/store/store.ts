@@ -15,7 +15,7 @@ import type {
   StepStatus,
 } from '../contracts/models.js';
 import type { Db } from './db.js';
-import { directPathOf } from './direct-path.js';
+import { type DirectPath, directPathOf } from './direct-path.js';
 import { newId, now } from './ids.js';
 import { OperationsStore } from './operations.js';
 import { PreparedQueries } from './prepared.js';
@@ -67,10 +67,12 @@ export type StepPatch = Partial<
 export class Store {
   readonly operations: OperationsStore;
   readonly #prepared: PreparedQueries;
+  readonly #direct: DirectPath | undefined;
 
   constructor(readonly db: Db) {
     this.operations = new OperationsStore(db);
     this.#prepared = new PreparedQueries(db);
+    this.#direct = directPathOf(db);
   }
 
   /**
@@ -89,7 +91,7 @@ export class Store {
       events = await this.#writeEvents(tx, pending);
       return value;
     };
-    const direct = directPathOf(this.db);
+    const direct = this.#direct;
     const result = await (direct === undefined
       ? this.db.transaction().execute(body)
       : direct.transaction(body));
