@@ -214,6 +214,30 @@ describe('contract and output checks', () => {
     expect(records.map((r) => r.outcome)).toEqual(['output_invalid']);
   });
 
+  it.each([
+    ['bad-envelope', /returned invalid output: .*isError is a boolean/],
+    ['bad-error', /returned invalid output: content: /],
+  ])(
+    'rejects a result envelope no SDK server would send (%s) with OUTPUT_INVALID, not retried',
+    async (mode, message) => {
+      const c = await start({
+        engines: [
+          {
+            role: 'monitoring',
+            name: 'raw',
+            replicas: 2,
+            transport: tsxStdio(FAULT_ENGINE, ['--mode', mode]),
+          },
+        ],
+      });
+      const failure = c.callTool(stopCall('run4b:monitoring:1'), { signal: noSignal() });
+      await expect(failure).rejects.toMatchObject({ code: 'OUTPUT_INVALID' });
+      await expect(failure).rejects.toThrow(message);
+      expect(records.map((r) => r.outcome)).toEqual(['output_invalid']);
+      expect(c.describe().map((d) => d.breaker)).toEqual(['closed', 'closed']);
+    },
+  );
+
   it('does not retry a tool error from the engine itself', async () => {
     const c = await start({
       engines: [{ role: 'monitoring', name: 'mon', replicas: 2, transport: tsxStdio(FAULT_ENGINE) }],

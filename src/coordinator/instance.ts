@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { type CallToolResult, CallToolResultSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
 import type { TransportConfig } from '../config/engines.js';
 import { errorMessage } from '../contracts/errors.js';
 import type { Role } from '../contracts/models.js';
@@ -49,6 +50,12 @@ export class InstanceDownError extends Error {
   }
 }
 
+export interface ToolCallParams {
+  name: string;
+  arguments: Record<string, unknown>;
+  _meta?: Record<string, unknown>;
+}
+
 /** One connection to one MCP server (one process for stdio), with its queue and breaker. */
 export class ServerInstance implements Balanceable {
   readonly id: string;
@@ -64,6 +71,8 @@ export class ServerInstance implements Balanceable {
   private client: Client | undefined;
   private opened: OpenedTransport | undefined;
   private readonly admission: Admission;
+  /** Made once: a closure per call is garbage on the hot path. */
+  private readonly releaseSlot = (): void => this.admission.release();
   private closing = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private restartDelayMs: number;
@@ -116,6 +125,10 @@ export class ServerInstance implements Balanceable {
     return this.client !== undefined && (this.health === 'healthy' || this.health === 'unhealthy');
   }
 
+  get acceptsCalls(): boolean {
+    return this.connected && this.breaker.available();
+  }
+
   get pid(): number | null {
     return this.opened?.pid() ?? null;
   }
@@ -159,31 +172,28 @@ export class ServerInstance implements Balanceable {
   }
 
   /**
-   * tools/call within this instance's concurrency limit, waiting for a slot when all are taken.
-   * `client.request` rather than `client.callTool`: the coordinator validates output with the
-   * contract's zod schema, not the engine's own JSON schema.
+   * tools/call within this instance's concurrency limit, waiting for a slot when all are taken. The
+   * caller names the result schema (as `Client.callTool` lets it): engine results are checked against
+   * their role contract afterwards, not the engine's own JSON schema.
    */
-  callTool(
-    params: { name: string; arguments: Record<string, unknown>; _meta?: Record<string, unknown> },
+  callTool<R>(
+    params: ToolCallParams,
+    resultSchema: z.ZodType<R>,
     options: RequestOptions & { signal: AbortSignal },
-  ): Promise<CallToolResult> {
-    if (this.admission.tryEnter()) return this.send(params, options);
-    return this.admission.enter(options.signal).then(() => this.send(params, options));
+  ): Promise<R> {
+    if (this.admission.tryEnter()) return this.send(params, resultSchema, options);
+    return this.admission.enter(options.signal).then(() => this.send(params, resultSchema, options));
   }
 
   /** Sends on a slot already taken, and gives it back when the call settles. */
-  private send(
-    params: { name: string; arguments: Record<string, unknown>; _meta?: Record<string, unknown> },
-    options: RequestOptions,
-  ): Promise<CallToolResult> {
+  private send<R>(params: ToolCallParams, resultSchema: z.ZodType<R>, options: RequestOptions): Promise<R> {
     const client = this.client;
     if (client === undefined || !this.connected) {
       this.admission.release();
       return Promise.reject(new InstanceDownError(this.id));
     }
-    const request = client.request({ method: 'tools/call', params }, CallToolResultSchema, options);
-    const release = (): void => this.admission.release();
-    request.then(release, release);
+    const request = client.request({ method: 'tools/call', params }, resultSchema, options);
+    request.then(this.releaseSlot, this.releaseSlot);
     return request;
   }
 
