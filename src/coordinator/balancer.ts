@@ -4,23 +4,33 @@ export interface Balanceable {
   readonly attemptKey: string;
   /** Calls running plus calls queued on this instance. */
   readonly load: number;
+  /** Whether the instance can take a call now: connected, and its breaker letting calls through. */
+  readonly acceptsCalls: boolean;
 }
 
 /**
- * Least-in-flight over the candidates, avoiding instances that already failed this call when any other
- * is available. Ties rotate from `cursor` so equal instances share the work.
+ * Least-in-flight over the instances that accept calls, preferring those that have not already failed
+ * this call; one that has is picked only when no other accepts calls. Ties rotate from `cursor` so
+ * equal instances share the work. One pass, no array built: this runs on every call.
  */
 export function pickLeastLoaded<T extends Balanceable>(
-  candidates: readonly T[],
+  instances: readonly T[],
   triedKeys: ReadonlySet<string>,
   cursor: number,
 ): T | undefined {
-  const fresh = triedKeys.size === 0 ? candidates : candidates.filter((c) => !triedKeys.has(c.attemptKey));
-  const pool = fresh.length > 0 ? fresh : candidates;
   let best: T | undefined;
-  for (let i = 0; i < pool.length; i++) {
-    const candidate = pool[(cursor + i) % pool.length]!;
-    if (best === undefined || candidate.load < best.load) best = candidate;
+  let bestTried = false;
+  const n = instances.length;
+  for (let i = 0; i < n; i++) {
+    const candidate = instances[(cursor + i) % n]!;
+    if (!candidate.acceptsCalls) continue;
+    const tried = triedKeys.size > 0 && triedKeys.has(candidate.attemptKey);
+    const better =
+      best === undefined || (bestTried && !tried) || (tried === bestTried && candidate.load < best.load);
+    if (better) {
+      best = candidate;
+      bestTried = tried;
+    }
   }
   return best;
 }

@@ -46,13 +46,17 @@ it('goes back to open when the probe fails, and frees the probe slot on release'
   expect(breaker.acquire()).toBe('probe');
 });
 
-it('balances least-in-flight, avoiding instances this call already tried', () => {
-  const a = { attemptKey: 'a@1', load: 2 };
-  const b = { attemptKey: 'b@1', load: 1 };
-  const c = { attemptKey: 'c@1', load: 1 };
+it('balances least-in-flight over instances accepting calls, avoiding those this call already tried', () => {
+  const a = { attemptKey: 'a@1', load: 2, acceptsCalls: true };
+  const b = { attemptKey: 'b@1', load: 1, acceptsCalls: true };
+  const c = { attemptKey: 'c@1', load: 1, acceptsCalls: true };
+  const idle = { attemptKey: 'd@1', load: 0, acceptsCalls: false };
   expect(pickLeastLoaded([a, b, c], new Set(), 0)).toBe(b);
   expect(pickLeastLoaded([a, b, c], new Set(), 2)).toBe(c); // ties rotate with the cursor
   expect(pickLeastLoaded([a, b, c], new Set(['b@1', 'c@1']), 0)).toBe(a);
+  expect(pickLeastLoaded([b, a], new Set(['b@1']), 0)).toBe(a); // untried, though busier
   expect(pickLeastLoaded([a], new Set(['a@1']), 0)).toBe(a); // nothing else: same instance again
+  expect(pickLeastLoaded([idle, a, b], new Set(), 0)).toBe(b); // never one refusing calls, however idle
+  expect(pickLeastLoaded([idle], new Set(), 0)).toBeUndefined();
   expect(pickLeastLoaded([], new Set(), 0)).toBeUndefined();
 });
