@@ -101,7 +101,7 @@ const EngineErrorCode = z.enum([
  * An engine's result as first received: an object whose `isError`, if sent, is a boolean. A success
  * keeps only `structuredContent`, which the role contract then checks; an error is read through
  * CallToolResultSchema. Checking every result's whole envelope up front, content blocks a success
- * drops included, cost ~0.5 µs a call: a quarter of the coordinator's 10% budget in-process.
+ * drops included, cost ~0.5 µs a call: about 40% of the coordinator's 10% budget in-process.
  */
 interface EngineResult {
   isError?: boolean;
