@@ -19,6 +19,11 @@ export const PowerAutoConfig = OrchestratorConfig.extend({
   server: ServerConfig.default(ServerConfig.parse({})),
   /** LLM providers per engine (see config/llm.ts); absent = every engine runs its offline brain. */
   llm: EngineLlmConfig.optional(),
+  /**
+   * `auto` (default): generated code runs only in the namespace jail, and refuses where it cannot be
+   * built; `none`: run it without isolation, deliberately (recorded in every test report).
+   */
+  sandbox: z.enum(['auto', 'none']).optional(),
 });
 export type PowerAutoConfig = z.infer<typeof PowerAutoConfig>;
 

@@ -7,7 +7,7 @@ export const TestStatus = z.enum(['passed', 'failed', 'skipped']);
 export const SandboxViolation = z.object({
   /** SANDBOX_VIOLATION (file system, environment, network) or TIMEOUT. */
   code: z.enum(['SANDBOX_VIOLATION', 'TIMEOUT']),
-  kind: z.enum(['filesystem', 'environment', 'network', 'time']),
+  kind: z.enum(['filesystem', 'environment', 'network', 'time', 'memory', 'processes']),
   message: z.string(),
   testId: z.string().nullable(),
 });
@@ -45,10 +45,22 @@ export const TestReport = z.object({
   /** What the sandbox enforced on this host, measured by a probe, and what it stopped. */
   sandbox: z
     .object({
+      /** `none` when the run was configured to go without a jail (`sandbox: none`). */
+      mode: z.enum(['auto', 'none']).optional(),
       filesystem: z.string(),
       network: z.string(),
       capabilities: z.string(),
       processes: z.string(),
+      user: z.string().optional(),
+      proc: z.string().optional(),
+      /** Which kernel limits held for the jail (cgroup v2/v1 or none, and why). */
+      limits: z
+        .record(
+          z.string(),
+          z.object({ enforcedBy: z.string(), max: z.number().nullable(), reason: z.string().nullable() }),
+        )
+        .nullable()
+        .optional(),
       memoryMb: z.number(),
       timeoutMs: z.number(),
       reason: z.string().nullable(),

@@ -62,7 +62,12 @@ export async function openTransport(
       const transport = new StdioClientTransport({
         command: config.command,
         args: config.args,
-        env: { ...getDefaultEnvironment(), ...config.env },
+        env: {
+          ...getDefaultEnvironment(),
+          // The configured sandbox mode (`sandbox` in config.json) holds in engine processes too.
+          ...(process.env.POWERAUTO_SANDBOX ? { POWERAUTO_SANDBOX: process.env.POWERAUTO_SANDBOX } : {}),
+          ...config.env,
+        },
         cwd: config.cwd,
         stderr: 'pipe',
       });

@@ -33,6 +33,8 @@ function claimEngineHome(loaded: LoadedConfig): () => void {
     );
   }
   process.env.POWERAUTO_HOME = loaded.home;
+  // The in-process engines' sandboxes read it (src/sandbox); stdio engines get it passed on.
+  if (loaded.config.sandbox !== undefined) process.env.POWERAUTO_SANDBOX = loaded.config.sandbox;
   inprocHomes.set(loaded.home, (inprocHomes.get(loaded.home) ?? 0) + 1);
   return () => {
     const left = (inprocHomes.get(loaded.home) ?? 1) - 1;

@@ -129,4 +129,74 @@ describe('Sandbox', () => {
     expect(res.stdout).toMatch(/^pong /);
     if (sandbox.isolation.network === 'loopback') expect(res.stdout).toMatch(/pong ENETUNREACH/);
   });
+
+  it('runs as an unprivileged uid with no groups, a private /proc and a read-only /proc/sys', async () => {
+    const res = await node(`
+      import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+      const status = readFileSync('/proc/self/status', 'utf8');
+      const pick = (k) => status.split('\\n').find((l) => l.startsWith(k + ':')).slice(k.length + 1).trim();
+      let sys = 'written';
+      try { writeFileSync('/proc/sys/kernel/core_pattern', '|/bin/true'); } catch (e) { sys = e.code; }
+      const pids = readdirSync('/proc').filter((d) => /^\\d+$/.test(d)).length;
+      console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), groups: pick('Groups'),
+        capEff: pick('CapEff'), sys, pids }));
+    `);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const seen = JSON.parse(res.stdout) as Record<string, unknown>;
+    expect(seen.uid).not.toBe(0);
+    expect(seen.capEff).toBe('0000000000000000');
+    expect(seen.sys).toMatch(/EROFS|EACCES/);
+    // sh, prlimit's exec, node: a handful, never the host's hundreds
+    expect(seen.pids as number).toBeLessThan(10);
+    if (sandbox.isolation.user === 'dedicated-uid') {
+      expect(seen.uid).toBe(sandbox.uid);
+      expect(seen.gid).toBe(sandbox.uid);
+      expect(seen.groups).toBe('');
+    }
+  });
+});
+
+describe('Sandbox limits', () => {
+  it('says which kernel limits held and enforces memory on the whole jail', async () => {
+    const workspace = await mkdtemp(join(tmpdir(), 'pa-sbx-mem-'));
+    const sandbox = await Sandbox.create({ workspace, limits: { memoryMb: 256 } });
+    try {
+      const res = await sandbox.run(
+        process.execPath,
+        ['-e', 'const a = []; for (;;) { a.push(Buffer.alloc(16 * 1024 * 1024, 1)); }'],
+        { timeoutMs: 20_000 },
+      );
+      expect(res.limits).not.toBeNull();
+      const memory = res.limits?.memory;
+      if (memory?.enforcedBy !== 'none') {
+        // Buffers are outside the V8 heap: only the cgroup stops this one.
+        expect(memory?.max).toBe(256 * 1024 * 1024);
+        expect(res.exitCode).not.toBe(0);
+        expect(res.timedOut).toBe(false);
+        expect(res.usage.memoryLimitHit).toBe(true);
+      } else {
+        expect(memory.reason).toBeTruthy();
+      }
+    } finally {
+      await sandbox.dispose();
+      await rm(workspace, { recursive: true, force: true });
+    }
+  });
+
+  it('caps the number of processes in the jail', async () => {
+    const workspace = await mkdtemp(join(tmpdir(), 'pa-sbx-pids-'));
+    const sandbox = await Sandbox.create({ workspace, limits: { pids: 20 } });
+    try {
+      const res = await sandbox.run(
+        '/bin/sh',
+        ['-c', 'i=0; while [ $i -lt 60 ]; do sleep 5 & i=$((i+1)); done 2>/dev/null; echo started; kill 0'],
+        { timeoutMs: 20_000 },
+      );
+      if (res.limits?.pids.enforcedBy !== 'none') expect(res.usage.pidsLimitHit).toBe(true);
+      else expect(res.limits?.pids.reason).toBeTruthy();
+    } finally {
+      await sandbox.dispose();
+      await rm(workspace, { recursive: true, force: true });
+    }
+  });
 });

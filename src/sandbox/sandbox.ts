@@ -1,21 +1,41 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
+import {
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { chmod, lchown, lstat, mkdir, mkdtemp, readdir, readlink, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PowerAutoError } from '../contracts/errors.js';
+import { JobCgroup, type Limits, type LimitUsage } from './cgroup.js';
 import { sandboxEnv } from './env.js';
 
 /** What the sandbox could enforce on this host; measured by a probe, reported with every result. */
 export interface Isolation {
+  /** `auto`: the jail is required; `none`: configured explicitly (`sandbox: none`), no isolation. */
+  mode: 'auto' | 'none';
   /** `namespace`: private mount namespace + chroot jail (workspace rw, toolchain ro, nothing else). */
   filesystem: 'namespace' | 'none';
   /** `loopback`: private network namespace with only `lo` up. */
   network: 'loopback' | 'host';
-  /** `dropped`: the jailed process runs with an empty capability bounding set. */
+  /** `dropped`: the jailed process has no capabilities (empty bounding set, or none in its user namespace). */
   capabilities: 'dropped' | 'inherited';
   /** `isolated`: private PID namespace; killing its first process kills everything in it. */
   processes: 'isolated' | 'process-group';
+  /**
+   * `dedicated-uid`: (root host) the code runs as its own unprivileged host uid/gid, no supplementary
+   * groups; `user-namespace`: (non-root host) as an unprivileged uid of a user namespace, which is the
+   * installing user on the host; `inherited`: as the orchestrator.
+   */
+  user: 'dedicated-uid' | 'user-namespace' | 'inherited';
+  /** `private`: a fresh /proc of the jail's PID namespace (no other processes), /proc/sys read-only. */
+  proc: 'private' | 'host';
   /** Why the stronger mode is unavailable, when it is. */
   reason: string | null;
 }
@@ -39,6 +59,10 @@ export interface SandboxResult {
   /** Names (never values) of parent variables the child did not get. */
   withheldEnv: string[];
   isolation: Isolation;
+  /** Which cgroup limits held for the job (null without a jail). */
+  limits: Limits | null;
+  /** Limits the job hit, CPU time it used. */
+  usage: LimitUsage;
 }
 
 export class SandboxTimeoutError extends PowerAutoError {
@@ -53,17 +77,34 @@ export class SandboxViolationError extends PowerAutoError {
   }
 }
 
+export class SandboxUnavailableError extends PowerAutoError {
+  constructor(why: string) {
+    super(
+      'SANDBOX_VIOLATION',
+      `cannot build the sandbox jail on this host (${why}); refusing to run generated code without it. ` +
+        'Set "sandbox": "none" in config.json (or POWERAUTO_SANDBOX=none) to run it unisolated, deliberately.',
+    );
+  }
+}
+
 const OUTPUT_CAP = 2 * 1024 * 1024;
 
+/** Workspace entries the jail sees read-only and the orchestrator later trusts (git, npm). */
+export const PROTECTED_ENTRIES = ['.git', 'package.json', 'package-lock.json', '.npmrc'];
+
 /*
- * Runs inside `unshare --mount --net --pid --fork` as root, before any untrusted code: builds a
- * jail on a tmpfs with the toolchain read-only, the workspace and the run's temp dir writable, and
- * nothing else (no /root, /home, /work, /etc secrets); then chroots and drops every capability so
- * the program cannot remount, chroot out or reach the host network.
+ * Runs inside `unshare --mount --net --pid --fork` (as root, or as root of a new user namespace),
+ * before any untrusted code: builds a jail on a tmpfs with the toolchain read-only, the workspace and
+ * the run's temp dir writable (its .git and package files read-only), a fresh /proc of the jail's
+ * own PID namespace with /proc/sys read-only, and nothing else (no /root, /home, /work, /etc
+ * secrets). Then it enters the jail as an unprivileged uid with no capabilities and no groups:
+ * `root` mode: setpriv to the dedicated host uid; `userns` mode: a nested user namespace where the
+ * code is uid $uid (the mount namespace belongs to the outer one, so it cannot remount anything).
  */
 const JAIL_SCRIPT = String.raw`
 set -eu
-ws=$1; tmp=$2; jail=$3; ro=$4; shift 4
+ws=$1; tmp=$2; jail=$3; ro=$4; rw=$5; wsro=$6; uid=$7; gid=$8; how=$9; shift 9
+cpu=$1; shift
 ip link set lo up
 mount -t tmpfs -o mode=755,size=8m jail "$jail"
 for d in usr bin sbin lib lib32 lib64 libx32 etc/alternatives; do
@@ -72,12 +113,13 @@ for d in usr bin sbin lib lib32 lib64 libx32 etc/alternatives; do
 done
 mkdir -p "$jail/etc" "$jail/dev" "$jail/proc" "$jail/tmp"
 printf '127.0.0.1 localhost\n::1 localhost\n' > "$jail/etc/hosts"
-printf 'root:x:0:0:root:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' > "$jail/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' > "$jail/etc/group"
+printf 'root:x:0:0:root:/nonexistent:/usr/sbin/nologin\nsandbox:x:%s:%s:sandbox:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n' "$uid" "$gid" > "$jail/etc/passwd"
+printf 'root:x:0:\nsandbox:x:%s:\nnogroup:x:65534:\n' "$gid" > "$jail/etc/group"
 for n in null zero random urandom; do touch "$jail/dev/$n"; mount --bind "/dev/$n" "$jail/dev/$n"; done
 ln -s /proc/self/fd "$jail/dev/fd"
-mount -t proc proc "$jail/proc"
-mount -t tmpfs -o mode=1777,size=64m tmp "$jail/tmp"
+mount -t proc -o nosuid,nodev,noexec proc "$jail/proc"
+mount --bind "$jail/proc/sys" "$jail/proc/sys"; mount -o remount,bind,ro "$jail/proc/sys"
+mount -t tmpfs -o mode=1777,size=64m,nosuid,nodev tmp "$jail/tmp"
 printf '%s\n' "$ro" | while IFS= read -r p; do
   [ -n "$p" ] || continue
   if [ -d "$p" ]; then mkdir -p "$jail$p"; else mkdir -p "$(dirname "$jail$p")"; touch "$jail$p"; fi
@@ -86,52 +128,157 @@ done
 mkdir -p "$jail$ws" "$jail$tmp"
 mount --bind "$ws" "$jail$ws"
 mount --bind "$tmp" "$jail$tmp"
-exec chroot "$jail" /usr/bin/setpriv --bounding-set=-all --inh-caps=-all --no-new-privs -- \
-  /bin/sh -c 'cd "$0" && exec "$@"' "$ws" "$@"
+printf '%s\n' "$rw" | while IFS= read -r p; do
+  [ -n "$p" ] || continue
+  mkdir -p "$jail$p"; mount --bind "$p" "$jail$p"
+done
+printf '%s\n' "$wsro" | while IFS= read -r p; do
+  [ -n "$p" ] || continue
+  # never follow a planted symlink: only the real entry is bound over itself
+  if [ -e "$ws/$p" ] && [ ! -L "$ws/$p" ]; then mount --bind "$ws/$p" "$jail$ws/$p"; mount -o remount,bind,ro "$jail$ws/$p"; fi
+done
+if [ "$how" = root ]; then
+  exec chroot "$jail" /usr/bin/setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+    --bounding-set=-all --inh-caps=-all --no-new-privs -- \
+    /usr/bin/prlimit --core=0 --cpu="$cpu" -- /bin/sh -c 'cd "$0" && exec "$@"' "$ws" "$@"
+fi
+exec /usr/bin/unshare --user --map-user="$uid" --map-group="$gid" --root="$jail" --wd="$ws" -- \
+  /usr/bin/setpriv --no-new-privs -- /usr/bin/prlimit --core=0 --cpu="$cpu" -- "$@"
 `;
 
-let probed: Isolation | undefined;
+/** Moves the shell into the job's cgroups (`$1` files), then execs the rest: nothing runs outside them. */
+const CGROUP_ENTRY =
+  'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1"; shift; n=$((n-1)); done; exec "$@"';
 
-/** Finds out once per process whether namespaces work here (root, unshare, setpriv, ip). */
-export function probeIsolation(): Isolation {
+type JailHow = 'root' | 'userns';
+
+export type SandboxMode = 'auto' | 'none';
+let configuredMode: SandboxMode | undefined;
+
+/** Sets the process-wide sandbox mode from the config file (`sandbox`); POWERAUTO_SANDBOX otherwise. */
+export function configureSandbox(mode: SandboxMode): void {
+  configuredMode = mode;
+  // Engine processes started later (stdio transports, supervisors) read it from the environment.
+  process.env.POWERAUTO_SANDBOX = mode;
+}
+
+export function sandboxMode(): SandboxMode {
+  return configuredMode ?? (process.env.POWERAUTO_SANDBOX === 'none' ? 'none' : 'auto');
+}
+
+/** A host uid/gid of its own for a job key (workspace, service): stable, unprivileged, not a login. */
+export function jailUid(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return 200_000 + (h % 60_000);
+}
+
+let probed: { how: JailHow | null; reason: string | null } | undefined;
+
+/** Finds out once per process whether (and how) the jail can be built here. */
+function probeJail(): { how: JailHow | null; reason: string | null } {
   probed ??= probe();
   return probed;
 }
 
-function probe(): Isolation {
-  const weak = (reason: string): Isolation => ({
-    filesystem: 'none',
-    network: 'host',
-    capabilities: 'inherited',
-    processes: 'process-group',
-    reason,
-  });
-  if (process.platform !== 'linux') return weak(`namespaces need Linux (${process.platform})`);
-  if (process.getuid?.() !== 0) return weak('namespaces need root here (no user namespaces used)');
-  const dir = realpathSync(tmpdir());
-  const probeRoot = join(dir, `powerauto-probe-${process.pid}`);
-  const res = spawnSync(
+function jailArgs(
+  how: JailHow,
+  ws: string,
+  tmp: string,
+  jail: string,
+  ro: string[],
+  rw: string[],
+  wsro: string[],
+  uid: number,
+  cpuSeconds: number,
+): string[] {
+  const unshare = ['--mount', '--net', '--pid', '--fork', '--kill-child', '--propagation', 'private'];
+  if (how === 'userns') unshare.unshift('--user', '--map-root-user');
+  const inner = how === 'root' ? uid : 65_534;
+  return [
+    ...unshare,
     'sh',
-    [
-      '-c',
-      'mkdir -p "$1/ws" "$1/tmp" "$1/jail" && unshare --mount --net --pid --fork --kill-child --propagation private sh -c "$2" jail "$1/ws" "$1/tmp" "$1/jail" "" /bin/sh -c "test ! -e /root/. && cat /proc/self/status | grep -q \'CapEff:.0000000000000000\'"; rc=$?; rm -rf "$1"; exit $rc',
-      'probe',
-      probeRoot,
-      JAIL_SCRIPT,
-    ],
-    { encoding: 'utf8', timeout: 10_000 },
-  );
-  if (res.status === 0) {
-    return {
-      filesystem: 'namespace',
-      network: 'loopback',
-      capabilities: 'dropped',
-      processes: 'isolated',
-      reason: null,
-    };
+    '-c',
+    JAIL_SCRIPT,
+    'jail',
+    ws,
+    tmp,
+    jail,
+    ro.join('\n'),
+    rw.join('\n'),
+    wsro.join('\n'),
+    String(inner),
+    String(inner),
+    how,
+    String(cpuSeconds),
+  ];
+}
+
+function probe(): { how: JailHow | null; reason: string | null } {
+  if (process.platform !== 'linux')
+    return { how: null, reason: `namespaces need Linux (${process.platform})` };
+  const dir = realpathSync(tmpdir());
+  const reasons: string[] = [];
+  const modes: JailHow[] = process.getuid?.() === 0 ? ['root', 'userns'] : ['userns'];
+  // The jailed check: not uid 0, no capabilities, no host files, /proc/sys not writable.
+  const check =
+    'test "$(id -u)" != 0 && test ! -e /root/. && grep -q "CapEff:.0000000000000000" /proc/self/status && ! (echo x > /proc/sys/kernel/core_pattern) 2>/dev/null';
+  for (const how of modes) {
+    const root = mkdtempSync(join(dir, 'powerauto-probe-'));
+    try {
+      for (const d of ['ws', 'tmp', 'jail']) mkdirSync(join(root, d));
+      const uid = jailUid(root);
+      if (how === 'root') {
+        chownSync(join(root, 'ws'), uid, uid);
+        chownSync(join(root, 'tmp'), uid, uid);
+      }
+      const res = spawnSync(
+        'unshare',
+        [
+          ...jailArgs(how, join(root, 'ws'), join(root, 'tmp'), join(root, 'jail'), [], [], [], uid, 10),
+          '/bin/sh',
+          '-c',
+          check,
+        ],
+        { encoding: 'utf8', timeout: 10_000 },
+      );
+      if (res.status === 0) return { how, reason: null };
+      const why = (res.stderr || res.error?.message || `exit ${res.status}`).trim().split('\n').slice(-1)[0];
+      reasons.push(`${how === 'root' ? 'as root' : 'in a user namespace'}: ${why || `exit ${res.status}`}`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   }
-  const why = (res.stderr || res.error?.message || `exit ${res.status}`).trim().split('\n').slice(-1)[0];
-  return weak(`namespace jail unavailable: ${why}`);
+  return { how: null, reason: `namespace jail unavailable: ${reasons.join('; ')}` };
+}
+
+const WEAK = {
+  filesystem: 'none',
+  network: 'host',
+  capabilities: 'inherited',
+  processes: 'process-group',
+  user: 'inherited',
+  proc: 'host',
+} as const;
+
+/** What the sandbox enforces here in the configured mode (throws nothing; see `Sandbox.create`). */
+export function probeIsolation(mode: SandboxMode = sandboxMode()): Isolation {
+  if (mode === 'none') return { mode, ...WEAK, reason: 'disabled by configuration (sandbox: none)' };
+  const { how, reason } = probeJail();
+  if (how === null) return { mode, ...WEAK, reason };
+  return {
+    mode,
+    filesystem: 'namespace',
+    network: 'loopback',
+    capabilities: 'dropped',
+    processes: 'isolated',
+    user: how === 'root' ? 'dedicated-uid' : 'user-namespace',
+    proc: 'private',
+    reason: null,
+  };
 }
 
 /** Toolchain directories the jail must show read-only besides /usr (e.g. a Node under /opt). */
@@ -140,59 +287,154 @@ function nodeInstallDir(): string | null {
   return prefix === '/usr' || prefix.startsWith('/usr/') ? null : prefix;
 }
 
+/** Gives `dir`'s tree to `uid` (symlinks themselves, never their targets). */
+async function chownTree(dir: string, uid: number, skip: Set<string> = new Set()): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (skip.has(entry.name)) continue;
+    const path = join(dir, entry.name);
+    await lchown(path, uid, uid).catch(() => undefined);
+    if (entry.isDirectory()) await chownTree(path, uid);
+  }
+}
+
+export interface SandboxLimits {
+  /** Memory of the whole jail (cgroup), MiB. */
+  memoryMb: number;
+  /** Processes and threads in the jail (cgroup). */
+  pids: number;
+  /** CPU bandwidth, in CPUs (cgroup). */
+  cpus: number;
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = { memoryMb: 2048, pids: 512, cpus: 1 };
+
 export interface SandboxOptions {
   /** The only writable place the program sees (its cwd). */
   workspace: string;
   /** Extra paths shown read-only (the shared dependency cache, a reporter file). */
   readOnly?: string[];
-  /** Force the weak mode even where namespaces work (for comparison, never by default). */
+  /** Extra directories shown writable (a deployed service's data dir). */
+  writable?: string[];
+  /** Workspace entries shown read-only (default PROTECTED_ENTRIES). */
+  protect?: string[];
+  /** `none` forces the weak mode (as `sandbox: none` does); default: the configured mode. */
   isolation?: 'auto' | 'none';
+  /** Key of the job's own host uid (default: the workspace path). */
+  uidKey?: string;
+  limits?: Partial<SandboxLimits>;
+}
+
+export interface SandboxSpawnOptions {
+  env?: Record<string, string>;
+  stdio?: StdioOptions;
+  /** Per-process CPU seconds (RLIMIT_CPU); default one hour (services), `run` uses its timeout. */
+  cpuSeconds?: number;
+  /** Extra NODE_OPTIONS heap cap, MiB. */
+  memoryMb?: number;
+}
+
+export interface SandboxChild {
+  child: ChildProcess;
+  /** Env variable names withheld from the child. */
+  withheld: string[];
+  /** Which limits the kernel enforces for this job (null without a jail). */
+  limits: Limits | null;
+  /** Reads the limits the job hit and removes its cgroup; call once the child has exited. */
+  finish(): LimitUsage;
 }
 
 /**
  * A sandbox for one job: a private temp dir (HOME and TMPDIR of the child), then any number of
- * `run` calls, then `dispose`. Each run is a child process with a wall-clock limit (the whole process
- * group / PID namespace is killed), a V8 heap cap, a stripped environment, and on Linux as root a
- * chroot jail in private mount/network/PID namespaces with no capabilities.
+ * `run` (or `spawn`) calls, then `dispose`. Each run is a child process with a wall-clock limit (the
+ * whole process group / PID namespace is killed), cgroup limits where the host allows, a stripped
+ * environment, and a chroot jail in private mount/network/PID namespaces as an unprivileged uid
+ * with no capabilities. Without a jail it refuses, unless `sandbox: none` was configured.
  */
 export class Sandbox {
   readonly workspace: string;
   readonly tmpDir: string;
   readonly isolation: Isolation;
+  /** Host uid (and gid) the jailed code runs as; null when it is the orchestrator's. */
+  readonly uid: number | null;
+  readonly limits: SandboxLimits;
   private readonly readOnly: string[];
+  private readonly writable: string[];
+  private readonly protect: string[];
   private readonly runRoot: string;
+  private readonly how: JailHow | null;
 
-  private constructor(workspace: string, runRoot: string, readOnly: string[], isolation: Isolation) {
-    this.workspace = workspace;
-    this.runRoot = runRoot;
-    this.tmpDir = join(runRoot, 'tmp');
-    this.readOnly = readOnly;
-    this.isolation = isolation;
+  private constructor(fields: {
+    workspace: string;
+    runRoot: string;
+    readOnly: string[];
+    writable: string[];
+    protect: string[];
+    isolation: Isolation;
+    how: JailHow | null;
+    uid: number | null;
+    limits: SandboxLimits;
+  }) {
+    this.workspace = fields.workspace;
+    this.runRoot = fields.runRoot;
+    this.tmpDir = join(fields.runRoot, 'tmp');
+    this.readOnly = fields.readOnly;
+    this.writable = fields.writable;
+    this.protect = fields.protect;
+    this.isolation = fields.isolation;
+    this.how = fields.how;
+    this.uid = fields.uid;
+    this.limits = fields.limits;
   }
 
   static async create(options: SandboxOptions): Promise<Sandbox> {
+    const mode: SandboxMode = options.isolation === 'none' ? 'none' : sandboxMode();
+    const isolation = probeIsolation(mode);
+    const how = mode === 'none' ? null : probeJail().how;
+    if (mode === 'auto' && how === null) throw new SandboxUnavailableError(isolation.reason ?? 'unknown');
     const workspace = await realpath(options.workspace);
     const runRoot = await mkdtemp(join(await realpath(tmpdir()), 'powerauto-sbx-'));
     await mkdir(join(runRoot, 'tmp'));
     await mkdir(join(runRoot, 'jail'));
     const readOnly = await Promise.all((options.readOnly ?? []).map((p) => realpath(p)));
+    const writable = await Promise.all((options.writable ?? []).map((p) => realpath(p)));
     const extra = nodeInstallDir();
     if (extra) readOnly.push(extra);
-    const isolation =
-      options.isolation === 'none'
-        ? {
-            ...probeIsolation(),
-            filesystem: 'none' as const,
-            network: 'host' as const,
-            capabilities: 'inherited' as const,
-            processes: 'process-group' as const,
-            reason: 'disabled by the caller',
-          }
-        : probeIsolation();
-    return new Sandbox(workspace, runRoot, readOnly, isolation);
+    const uid = how === 'root' ? jailUid(options.uidKey ?? workspace) : null;
+    if (uid !== null) {
+      await chmod(runRoot, 0o711);
+      await lchown(join(runRoot, 'tmp'), uid, uid);
+      for (const dir of writable) {
+        await lchown(dir, uid, uid);
+        await chownTree(dir, uid);
+      }
+    }
+    return new Sandbox({
+      workspace,
+      runRoot,
+      readOnly,
+      writable,
+      protect: options.protect ?? PROTECTED_ENTRIES,
+      isolation,
+      how,
+      uid,
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+    });
   }
 
-  async run(command: string, args: string[], options: SandboxRunOptions): Promise<SandboxResult> {
+  /**
+   * Lets the jail's uid write the workspace, except the protected entries, which stay the
+   * orchestrator's; the sticky top directory keeps the jail from renaming or deleting them.
+   */
+  private async shareWorkspace(): Promise<void> {
+    if (this.uid === null) return;
+    await chownTree(this.workspace, this.uid, new Set([...this.protect, 'node_modules']));
+    await lchown(this.workspace, 0, this.uid);
+    await chmod(this.workspace, 0o1775);
+  }
+
+  /** Starts `command` in the jail; the caller owns the child (services). */
+  async spawn(command: string, args: string[], options: SandboxSpawnOptions = {}): Promise<SandboxChild> {
     const extraEnv: Record<string, string> = {
       HOME: this.tmpDir,
       TMPDIR: this.tmpDir,
@@ -204,45 +446,75 @@ export class Sandbox {
         `--max-old-space-size=${options.memoryMb} ${extraEnv.NODE_OPTIONS ?? ''}`.trim();
     }
     const { env, withheld } = sandboxEnv(process.env, extraEnv);
-    const jailed = this.isolation.filesystem === 'namespace';
-    const [file, argv] = jailed
-      ? [
-          'unshare',
-          [
-            '--mount',
-            '--net',
-            '--pid',
-            '--fork',
-            '--kill-child',
-            '--propagation',
-            'private',
-            'sh',
-            '-c',
-            JAIL_SCRIPT,
-            'jail',
-            this.workspace,
-            this.tmpDir,
-            join(this.runRoot, 'jail'),
-            this.readOnly.join('\n'),
-            command,
-            ...args,
-          ],
-        ]
-      : [command, args];
-
-    const started = performance.now();
+    const modules = await snapshotLink(join(this.workspace, 'node_modules'));
+    await this.shareWorkspace();
+    let file = command;
+    let argv = args;
+    let cgroup: JobCgroup | null = null;
+    if (this.how !== null) {
+      cgroup = JobCgroup.create({
+        memoryBytes: this.limits.memoryMb * 1024 * 1024,
+        pids: this.limits.pids,
+        cpus: this.limits.cpus,
+      });
+      const jail = jailArgs(
+        this.how,
+        this.workspace,
+        this.tmpDir,
+        join(this.runRoot, 'jail'),
+        this.readOnly,
+        this.writable,
+        this.protect,
+        this.uid ?? 0,
+        Math.max(1, Math.ceil(options.cpuSeconds ?? 3600)),
+      );
+      file = 'sh';
+      argv = [
+        '-c',
+        CGROUP_ENTRY,
+        'cgroup',
+        String(cgroup.procs.length),
+        ...cgroup.procs,
+        'unshare',
+        ...jail,
+        command,
+        ...args,
+      ];
+    }
     const child = spawn(file, argv, {
       cwd: this.workspace,
       env,
       detached: true, // own process group: a timeout kills the program and everything it started
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
+    });
+    let finished: LimitUsage | undefined;
+    return {
+      child,
+      withheld,
+      limits: cgroup?.limits ?? null,
+      finish: () => {
+        if (finished) return finished;
+        finished = cgroup?.usage() ?? { memoryLimitHit: false, pidsLimitHit: false, cpuTimeMs: null };
+        cgroup?.remove();
+        restoreLink(join(this.workspace, 'node_modules'), modules);
+        return finished;
+      },
+    };
+  }
+
+  async run(command: string, args: string[], options: SandboxRunOptions): Promise<SandboxResult> {
+    const started = performance.now();
+    const { child, withheld, limits, finish } = await this.spawn(command, args, {
+      env: options.env,
+      memoryMb: options.memoryMb,
+      cpuSeconds: Math.ceil(options.timeoutMs / 1000) + 1,
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       if (stdout.length < OUTPUT_CAP) stdout += chunk;
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       if (stderr.length < OUTPUT_CAP) stderr += chunk;
     });
     let timedOut = false;
@@ -274,6 +546,7 @@ export class Sandbox {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
     killGroup(); // stray grandchildren that kept running after the main process exited
+    const usage = finish();
     return {
       exitCode,
       signal,
@@ -284,10 +557,35 @@ export class Sandbox {
       cancelled,
       withheldEnv: withheld,
       isolation: this.isolation,
+      limits,
+      usage,
     };
   }
 
   async dispose(): Promise<void> {
     await rm(this.runRoot, { recursive: true, force: true });
   }
+}
+
+type LinkSnapshot = { kind: 'link'; target: string } | { kind: 'absent' } | { kind: 'other' };
+
+async function snapshotLink(path: string): Promise<LinkSnapshot> {
+  const info = await lstat(path).catch(() => null);
+  if (info === null) return { kind: 'absent' };
+  if (info.isSymbolicLink()) return { kind: 'link', target: await readlink(path) };
+  return { kind: 'other' };
+}
+
+/** Puts the dependency link back if the jailed code replaced it (e.g. with a planted `.bin`). */
+function restoreLink(path: string, before: LinkSnapshot): void {
+  if (before.kind !== 'link') return;
+  let now: string | null = null;
+  try {
+    now = lstatSync(path).isSymbolicLink() ? readlinkSync(path) : '';
+  } catch {
+    now = null;
+  }
+  if (now === before.target) return;
+  rmSync(path, { recursive: true, force: true });
+  symlinkSync(before.target, path, 'dir');
 }

@@ -195,6 +195,7 @@ export async function runTests(
   const coverageFiles: CoverageFile[] = [];
   const violations: Violation[] = [];
   const withheld = new Set<string>();
+  let limits: SandboxResult['limits'] = null;
   try {
     const reporter = join(sandbox.tmpDir, 'reporter.mjs');
     await writeFile(reporter, REPORTER_SOURCE);
@@ -205,6 +206,21 @@ export async function runTests(
         signal: ctx.signal,
       });
       for (const n of res.withheldEnv) withheld.add(n);
+      limits = res.limits;
+      if (res.usage.memoryLimitHit)
+        violations.push({
+          code: 'SANDBOX_VIOLATION',
+          kind: 'memory',
+          message: `${name} hit the sandbox memory limit (${sandbox.limits.memoryMb} MiB)`,
+          testId: null,
+        });
+      if (res.usage.pidsLimitHit)
+        violations.push({
+          code: 'SANDBOX_VIOLATION',
+          kind: 'processes',
+          message: `${name} hit the sandbox process limit (${sandbox.limits.pids})`,
+          testId: null,
+        });
       if (res.timedOut) {
         const message = `${name} exceeded its ${options.phaseTimeoutMs} ms limit; the sandbox killed its processes`;
         violations.push({ code: 'TIMEOUT', kind: 'time', message, testId: `${name}::timeout` });
@@ -321,6 +337,7 @@ export async function runTests(
     passed: failed === 0 && tests.length > 0,
     sandbox: {
       ...sandbox.isolation,
+      limits,
       memoryMb: options.memoryMb,
       timeoutMs: options.phaseTimeoutMs,
       violations,
