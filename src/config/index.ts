@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PowerAutoError } from '../contracts/errors.js';
@@ -38,7 +38,9 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
   const home = resolve(env.POWERAUTO_HOME ?? '.powerauto');
   try {
     if (existsSync(home) && !statSync(home).isDirectory()) throw new Error('it is not a directory');
-    mkdirSync(home, { recursive: true });
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+    // Owner-only: the database, the JWT secret and deploy tokens live here.
+    chmodSync(home, 0o700);
     accessSync(home, constants.W_OK | constants.R_OK | constants.X_OK);
   } catch (err) {
     const reason = err instanceof Error ? err.message.replace(/^E[A-Z]+: /, '') : String(err);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CamelCasePlugin, type Driver, Kysely, Migrator, SqliteDialect } from 'kysely';
@@ -14,7 +14,13 @@ export type Db = Kysely<Database>;
 export async function openSqliteDb(path: string): Promise<Db> {
   let sqlite: SqliteDatabase.Database;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      // Owner-only before SQLite opens it (its -wal/-shm files copy these bits): the file holds
+      // password hashes, tokens and every run's artifacts.
+      closeSync(openSync(path, 'a', 0o600));
+      chmodSync(path, 0o600);
+    }
     sqlite = new SqliteDatabase(path);
     // The only SQLite-specific settings: WAL for concurrent readers, NORMAL sync is durable under WAL
     // against process crashes (what SIGKILL tests), busy_timeout for a second process (CLI beside serve).

@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simpleGit } from 'simple-git';
-
-// Commits are authored by the product, whatever the host's git identity is (or lacks).
-const AUTHOR = ['user.name=PowerAutomation', 'user.email=powerauto@localhost'];
+import { safeGit } from './safe-git.js';
 
 // Git takes an index lock; steps that finish together on one workspace must commit one at a time.
 const queues = new Map<string, Promise<unknown>>();
@@ -18,8 +15,9 @@ function serialized<T>(path: string, task: () => Promise<T>): Promise<T> {
   return next;
 }
 
+// Commits are authored by the product (safeGit sets the identity), with hooks and config disabled.
 function git(path: string) {
-  return simpleGit({ baseDir: path, config: AUTHOR });
+  return safeGit(path);
 }
 
 /** Creates the project's git repository with one empty commit, so every stage has a parent. */

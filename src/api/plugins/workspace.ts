@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { simpleGit } from 'simple-git';
 import { z } from 'zod';
 import { BadInputError, NotFoundError } from '../../contracts/errors.js';
+import { safeGit } from '../../workspace/safe-git.js';
 import { type ApiContext, route } from '../route.js';
 import { RunIdParams } from '../schemas.js';
 
@@ -24,7 +24,7 @@ const MAX_FILE_BYTES = 512 * 1024;
 
 async function workspaceOf(ctx: ApiContext, runId: string) {
   const view = await ctx.runtime.orchestrator.getRunView(runId);
-  const git = simpleGit({ baseDir: view.project.workspacePath });
+  const git = safeGit(view.project.workspacePath);
   return { git, view };
 }
 
@@ -79,7 +79,7 @@ export async function workspacePlugin(app: FastifyInstance, ctx: ApiContext) {
     handler: async ({ params, query }) => {
       const { git } = await workspaceOf(ctx, params.runId);
       const commit = await defaultCommit(ctx, params.runId, query.commit);
-      const content = await git.show([`${commit}:${query.path}`]).catch(() => {
+      const content = await git.show(['--no-textconv', `${commit}:${query.path}`]).catch(() => {
         throw new NotFoundError('file', `${query.path}@${commit}`);
       });
       const truncated = content.length > MAX_FILE_BYTES;
@@ -103,7 +103,7 @@ export async function workspacePlugin(app: FastifyInstance, ctx: ApiContext) {
     response: z.object({ from: z.string(), to: z.string(), patch: z.string(), truncated: z.boolean() }),
     handler: async ({ params, query }) => {
       const { git } = await workspaceOf(ctx, params.runId);
-      const args = ['diff', '--no-color', '--no-ext-diff', query.from, query.to];
+      const args = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', query.from, query.to];
       if (query.path !== undefined) args.push('--', query.path);
       const patch = await git.raw(args).catch(() => {
         throw new BadInputError(`cannot diff ${query.from}..${query.to}: unknown commit`);

@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { simpleGit } from 'simple-git';
 import { create as createTar } from 'tar';
 import { z } from 'zod';
 import type { Release, ReleaseFiles } from '../../../contracts/deployment.js';
 import type { ReleasePrepareInput } from '../../../contracts/engines.js';
+import { Sandbox } from '../../../sandbox/sandbox.js';
 import { writeConfinedFile } from '../../../workspace/files.js';
 import { commitAll } from '../../../workspace/git.js';
+import { safeGit, WorkspaceTamperedError } from '../../../workspace/safe-git.js';
 import type { EngineToolContext } from '../../brain.js';
 import { DeployFailedError } from '../errors.js';
-import { lastLine, run } from '../exec.js';
+import { lastLine } from '../exec.js';
 import { artifactsDir, safeName } from '../paths.js';
 import { validateManifestText } from '../plugins/kubernetes.js';
 import { sha256File } from '../plugins/local-process/index.js';
@@ -42,10 +43,7 @@ const PackageJson = z.object({
 
 // Tags are annotated by the product, whatever the host's git identity is.
 function git(workspace: string) {
-  return simpleGit({
-    baseDir: workspace,
-    config: ['user.name=PowerAutomation', 'user.email=powerauto@localhost'],
-  });
+  return safeGit(workspace);
 }
 
 async function readPackage(workspace: string): Promise<z.infer<typeof PackageJson> | null> {
@@ -111,6 +109,29 @@ async function packArtifact(workspace: string, target: string): Promise<string> 
   return sha256File(target);
 }
 
+/**
+ * The package scripts must be the ones the coding engine committed (its latest `code_*` commit):
+ * a script planted later, by generated code or a test, must not run at release.
+ */
+async function verifyScripts(workspace: string, scripts: Record<string, string>): Promise<void> {
+  const repo = git(workspace);
+  const ref = (
+    await repo.raw(['log', '-1', '--format=%H', '--extended-regexp', '--grep=^code_[a-z]+:'])
+  ).trim();
+  if (ref === '') return; // not a workspace the coding engine wrote (hand-made in tests, imported)
+  const text = await repo.show(['--no-textconv', `${ref}:package.json`]).catch(() => null);
+  const expected = text === null ? null : PackageJson.safeParse(JSON.parse(text));
+  const want = expected?.success ? expected.data.scripts : {};
+  const changed = [...new Set([...Object.keys(want), ...Object.keys(scripts)])].filter(
+    (k) => want[k] !== scripts[k],
+  );
+  if (changed.length > 0) {
+    throw new WorkspaceTamperedError(
+      `package.json scripts differ from what the coding engine wrote (${changed.join(', ')}); refusing to build`,
+    );
+  }
+}
+
 async function build(
   workspace: string,
   pkg: z.infer<typeof PackageJson> | null,
@@ -118,12 +139,22 @@ async function build(
   ctx: EngineToolContext,
 ) {
   if (pkg?.scripts.build === undefined) return { built: 0, buildMs: 0 };
+  await verifyScripts(workspace, pkg.scripts);
   const began = performance.now();
-  const result = await run('npm', ['run', 'build', '--silent'], {
-    cwd: workspace,
-    timeoutMs: settings.buildTimeoutMs,
-    signal: ctx.signal,
-  });
+  // The build runs generated code (its scripts, its compiler config): in the sandbox, never with the
+  // orchestrator's uid and environment.
+  const modules = await realpath(join(workspace, 'node_modules')).catch(() => null);
+  const sandbox = await Sandbox.create({ workspace, readOnly: modules === null ? [] : [modules] });
+  let result: { code: number; stdout: string; stderr: string };
+  try {
+    const res = await sandbox.run('npm', ['run', 'build', '--silent'], {
+      timeoutMs: settings.buildTimeoutMs,
+      signal: ctx.signal,
+    });
+    result = { code: res.timedOut ? 124 : (res.exitCode ?? 1), stdout: res.stdout, stderr: res.stderr };
+  } finally {
+    await sandbox.dispose();
+  }
   if (result.code !== 0) {
     throw new DeployFailedError(
       `npm run build failed (exit ${result.code}): ${lastLine(result.stderr || result.stdout)}`,
