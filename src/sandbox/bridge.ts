@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { lchown, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Sandbox } from './sandbox.js';
@@ -72,6 +72,8 @@ export async function relayInto(sandbox: Sandbox, url: URL): Promise<TcpRelay> {
     server.once('error', reject);
     server.listen(socketPath, () => resolve());
   });
+  // The jailed code runs as its own uid: the socket must be its to connect to.
+  if (sandbox.uid !== null) await lchown(socketPath, sandbox.uid, sandbox.uid);
   return {
     socketPath,
     bridgePath,

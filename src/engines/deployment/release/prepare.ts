@@ -113,7 +113,7 @@ async function packArtifact(workspace: string, target: string): Promise<string> 
  * The package scripts must be the ones the coding engine committed (its latest `code_*` commit):
  * a script planted later, by generated code or a test, must not run at release.
  */
-async function verifyScripts(workspace: string, scripts: Record<string, string>): Promise<void> {
+export async function verifyScripts(workspace: string, scripts: Record<string, string>): Promise<void> {
   const repo = git(workspace);
   const ref = (
     await repo.raw(['log', '-1', '--format=%H', '--extended-regexp', '--grep=^code_[a-z]+:'])
