@@ -1,21 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ErrorCode, PowerAutoError } from '../contracts/errors.js';
-
-export type ApiErrorCode =
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'RATE_LIMITED'
-  | 'NOT_AVAILABLE'
-  | 'PAYLOAD_TOO_LARGE';
-
-const API_STATUS: Record<ApiErrorCode, number> = {
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  RATE_LIMITED: 429,
-  NOT_AVAILABLE: 501,
-  PAYLOAD_TOO_LARGE: 413,
-};
+import { type ApiErrorCode, ERROR_CODES, PowerAutoError } from '../contracts/errors.js';
 
 /** Errors the gateway itself raises (authentication, permissions, features not landed yet). */
 export class ApiError extends Error {
@@ -25,37 +10,9 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
     this.code = code;
-    this.status = API_STATUS[code];
+    this.status = ERROR_CODES[code].status;
   }
 }
-
-/** HTTP status for each domain error code (src/contracts/errors.ts); a code not listed answers 500. */
-export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  BAD_INPUT: 400,
-  PATH_REFUSED: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  ILLEGAL_TRANSITION: 409,
-  CANCELLED: 409,
-  QUALITY_GATE_FAILED: 422,
-  SANDBOX_VIOLATION: 422,
-  NOT_IMPLEMENTED: 501,
-  CONTRACT_MISMATCH: 502,
-  OUTPUT_INVALID: 502,
-  ENGINE_FAILED: 502,
-  ENGINE_UNAVAILABLE: 503,
-  TIMEOUT: 504,
-  DEPLOY_FAILED: 502,
-  VERIFY_FAILED: 502,
-  PLUGIN_UNAVAILABLE: 503,
-  LLM_FAILED: 502,
-  LLM_OUTPUT_INVALID: 502,
-  LLM_CASSETTE_MISS: 500,
-  BUDGET_EXCEEDED: 429,
-  HOME_UNUSABLE: 500,
-  CONFIG_INVALID: 500,
-  INTERNAL: 500,
-};
 
 /** RFC 9457 problem details, as every error response of the API. */
 export const Problem = z
@@ -139,7 +96,7 @@ export function toProblem(err: unknown): { problem: Problem; internal: boolean }
   if (err instanceof ApiError)
     return { problem: problem(err.status, err.code, err.message), internal: false };
   if (err instanceof PowerAutoError) {
-    const status = STATUS_BY_CODE[err.code] ?? 500;
+    const status = ERROR_CODES[err.code].status;
     return {
       problem: problem(status, err.code, status >= 500 && status < 502 ? safeInternal(err) : err.message),
       internal: status === 500,

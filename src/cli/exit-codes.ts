@@ -1,17 +1,10 @@
-import { PowerAutoError } from '../contracts/errors.js';
+import { errorCodesWith, PowerAutoError } from '../contracts/errors.js';
 import type { RunStatus } from '../contracts/models.js';
 
 /** DESIGN.md section 8: 0 succeeded, 1 failed, 2 bad input or usage, 3 waiting at a gate. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, waiting: 3 } as const;
 
-const USAGE_CODES = new Set([
-  'BAD_INPUT',
-  'NOT_FOUND',
-  'CONFLICT',
-  'HOME_UNUSABLE',
-  'CONFIG_INVALID',
-  'PATH_REFUSED',
-]);
+const USAGE_CODES: ReadonlySet<string> = new Set(errorCodesWith('usage'));
 
 export function exitCodeForStatus(status: RunStatus): number {
   if (status === 'succeeded') return EXIT.ok;

@@ -1,32 +1,62 @@
 /**
- * Local error classes. Each carries a stable code; the CLI maps codes to exit codes
- * and the API maps them to problem+json. Wire errors (MCP, HTTP) are translated at the edges.
+ * Every error code, listed once: its HTTP status in the API's problem+json, whether the CLI exits
+ * with "bad input or usage" (2) rather than "failed" (1), whether the scheduler retries a step that
+ * failed with it, and whether an engine may send it in its error `_meta` (anything else an engine
+ * sends becomes ENGINE_FAILED). Local error classes carry these codes; wire errors (MCP, HTTP) are
+ * translated at the edges.
  */
-export type ErrorCode =
-  | 'BAD_INPUT'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'ILLEGAL_TRANSITION'
-  | 'HOME_UNUSABLE'
-  | 'CONFIG_INVALID'
-  | 'PATH_REFUSED'
-  | 'NOT_IMPLEMENTED'
-  | 'CONTRACT_MISMATCH'
-  | 'OUTPUT_INVALID'
-  | 'ENGINE_UNAVAILABLE'
-  | 'ENGINE_FAILED'
-  | 'TIMEOUT'
-  | 'CANCELLED'
-  | 'SANDBOX_VIOLATION'
-  | 'QUALITY_GATE_FAILED'
-  | 'DEPLOY_FAILED'
-  | 'VERIFY_FAILED'
-  | 'PLUGIN_UNAVAILABLE'
-  | 'LLM_FAILED'
-  | 'LLM_OUTPUT_INVALID'
-  | 'LLM_CASSETTE_MISS'
-  | 'BUDGET_EXCEEDED'
-  | 'INTERNAL';
+export const ERROR_CODES = {
+  BAD_INPUT: { status: 400, usage: true, retryable: false, fromEngine: true },
+  NOT_FOUND: { status: 404, usage: true, retryable: false, fromEngine: true },
+  CONFLICT: { status: 409, usage: true, retryable: false, fromEngine: true },
+  ILLEGAL_TRANSITION: { status: 409, usage: false, retryable: false, fromEngine: false },
+  HOME_UNUSABLE: { status: 500, usage: true, retryable: false, fromEngine: false },
+  CONFIG_INVALID: { status: 500, usage: true, retryable: false, fromEngine: false },
+  PATH_REFUSED: { status: 400, usage: true, retryable: false, fromEngine: true },
+  NOT_IMPLEMENTED: { status: 501, usage: false, retryable: false, fromEngine: true },
+  CONTRACT_MISMATCH: { status: 502, usage: false, retryable: false, fromEngine: false },
+  OUTPUT_INVALID: { status: 502, usage: false, retryable: false, fromEngine: false },
+  ENGINE_UNAVAILABLE: { status: 503, usage: false, retryable: true, fromEngine: false },
+  ENGINE_FAILED: { status: 502, usage: false, retryable: true, fromEngine: false },
+  TIMEOUT: { status: 504, usage: false, retryable: true, fromEngine: true },
+  CANCELLED: { status: 409, usage: false, retryable: false, fromEngine: true },
+  SANDBOX_VIOLATION: { status: 422, usage: false, retryable: false, fromEngine: true },
+  QUALITY_GATE_FAILED: { status: 422, usage: false, retryable: false, fromEngine: true },
+  // Engine-side failures the scheduler must see as they are: retrying them would redo a refused
+  // deployment or pay for the same failing model call again.
+  DEPLOY_FAILED: { status: 502, usage: false, retryable: false, fromEngine: true },
+  VERIFY_FAILED: { status: 502, usage: false, retryable: false, fromEngine: true },
+  PLUGIN_UNAVAILABLE: { status: 503, usage: false, retryable: false, fromEngine: true },
+  LLM_FAILED: { status: 502, usage: false, retryable: false, fromEngine: true },
+  LLM_OUTPUT_INVALID: { status: 502, usage: false, retryable: false, fromEngine: true },
+  LLM_CASSETTE_MISS: { status: 500, usage: false, retryable: false, fromEngine: true },
+  BUDGET_EXCEEDED: { status: 429, usage: false, retryable: false, fromEngine: true },
+  INTERNAL: { status: 500, usage: false, retryable: true, fromEngine: false },
+  // Raised by the API gateway itself (src/api/errors.ts).
+  UNAUTHORIZED: { status: 401, usage: false, retryable: false, fromEngine: false },
+  FORBIDDEN: { status: 403, usage: false, retryable: false, fromEngine: false },
+  RATE_LIMITED: { status: 429, usage: false, retryable: false, fromEngine: false },
+  NOT_AVAILABLE: { status: 501, usage: false, retryable: false, fromEngine: false },
+  PAYLOAD_TOO_LARGE: { status: 413, usage: false, retryable: false, fromEngine: false },
+} as const satisfies Record<
+  string,
+  { status: number; usage: boolean; retryable: boolean; fromEngine: boolean }
+>;
+
+export type AnyErrorCode = keyof typeof ERROR_CODES;
+/** The codes the API gateway raises; every other code is a domain error's. */
+export type ApiErrorCode =
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'NOT_AVAILABLE'
+  | 'PAYLOAD_TOO_LARGE';
+export type ErrorCode = Exclude<AnyErrorCode, ApiErrorCode>;
+
+/** The codes whose entry has `flag` set. */
+export function errorCodesWith(flag: 'usage' | 'retryable' | 'fromEngine'): AnyErrorCode[] {
+  return (Object.keys(ERROR_CODES) as AnyErrorCode[]).filter((code) => ERROR_CODES[code][flag]);
+}
 
 export class PowerAutoError extends Error {
   readonly code: ErrorCode;

@@ -10,7 +10,13 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { EnginesConfig, type EnginesConfigInput } from '../config/engines.js';
 import { toolContract } from '../contracts/engines.js';
-import { BadInputError, type ErrorCode, errorMessage, NotFoundError } from '../contracts/errors.js';
+import {
+  BadInputError,
+  type ErrorCode,
+  errorCodesWith,
+  errorMessage,
+  NotFoundError,
+} from '../contracts/errors.js';
 import type { StepExecutor, ToolCall, ToolCallContext } from '../contracts/executor.js';
 import {
   ERROR_CODE_META_KEY,
@@ -21,7 +27,6 @@ import {
 import type { Role } from '../contracts/models.js';
 import { pickLeastLoaded } from './balancer.js';
 import type { BreakerState, BreakerTicket } from './breaker.js';
-import { CallAbort } from './call-abort.js';
 import {
   CallCancelledError,
   EngineTimeoutError,
@@ -31,7 +36,6 @@ import {
 } from './errors.js';
 import { HealthMonitor } from './health.js';
 import { type HealthState, InstanceDownError, ServerInstance, type ToolCallParams } from './instance.js';
-import { jsonByteLength } from './json-size.js';
 import { type CallOutcome, CoordinatorMetrics, type EngineCallRecord } from './metrics.js';
 import { instanceSpecs } from './registry.js';
 import { type InprocServerFactory, loadEmbeddedEngine, publicTransport } from './transports.js';
@@ -76,46 +80,7 @@ export interface AuxiliaryCallContext {
 }
 
 /** Codes an engine may send in its error `_meta`; anything else becomes ENGINE_FAILED. */
-const EngineErrorCode = z.enum([
-  'BAD_INPUT',
-  'NOT_FOUND',
-  'CONFLICT',
-  'PATH_REFUSED',
-  'NOT_IMPLEMENTED',
-  'SANDBOX_VIOLATION',
-  'QUALITY_GATE_FAILED',
-  'TIMEOUT',
-  'CANCELLED',
-  // Engine-side failures the scheduler must see as they are: retrying them would redo a refused
-  // deployment or pay for the same failing model call again.
-  'DEPLOY_FAILED',
-  'VERIFY_FAILED',
-  'PLUGIN_UNAVAILABLE',
-  'LLM_FAILED',
-  'LLM_OUTPUT_INVALID',
-  'LLM_CASSETTE_MISS',
-  'BUDGET_EXCEEDED',
-]);
-
-/**
- * An engine's result as first received: an object whose `isError`, if sent, is a boolean. A success
- * keeps only `structuredContent`, which the role contract then checks; an error is read through
- * CallToolResultSchema. Checking every result's whole envelope up front, content blocks a success
- * drops included, cost ~0.5 µs a call: about 40% of the coordinator's 10% budget in-process.
- */
-interface EngineResult {
-  isError?: boolean;
-  structuredContent?: unknown;
-  [key: string]: unknown;
-}
-const EngineResultSchema = z.custom<EngineResult>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    ((value as EngineResult).isError === undefined || typeof (value as EngineResult).isError === 'boolean'),
-  'a tool result must be an object whose isError is a boolean',
-);
+const EngineErrorCode = z.enum(errorCodesWith('fromEngine') as [ErrorCode, ...ErrorCode[]]);
 
 type Failure = 'cancelled' | 'deadline' | 'timeout' | 'transport' | 'remote' | 'invalid';
 
@@ -135,29 +100,9 @@ function classify(err: unknown, caller: AbortSignal, call: AbortSignal): Failure
   return 'transport';
 }
 
-/**
- * In-flight calls by caller signal. One listener per caller signal however many calls share it
- * (a run's signal may cover many parallel steps), so no listener piles up on it.
- */
-const callsByCallerSignal = new WeakMap<AbortSignal, Set<CallAbort>>();
-
-function linkToCaller(caller: AbortSignal, call: CallAbort): Set<CallAbort> {
-  let calls = callsByCallerSignal.get(caller);
-  if (calls === undefined) {
-    const linked = new Set<CallAbort>();
-    calls = linked;
-    callsByCallerSignal.set(caller, linked);
-    caller.addEventListener(
-      'abort',
-      () => {
-        for (const c of linked) c.abort(caller.reason);
-        linked.clear();
-      },
-      { once: true },
-    );
-  }
-  calls.add(call);
-  return calls;
+/** UTF-8 bytes of a value's JSON, as the metrics record them. */
+function jsonByteLength(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
 }
 
 function resultText(result: CallToolResult): string {
@@ -291,21 +236,14 @@ export class MCPCoordinator implements StepExecutor {
       runId: call.runId,
       stepKey: call.stepKey,
     };
-    return this.runAttempts<EngineResult, Record<string, unknown>>(
+    return this.runAttempts<CallToolResult, Record<string, unknown>>(
       instances,
       target,
-      EngineResultSchema,
+      CallToolResultSchema,
       ctx,
       (result, instance) => {
         if (result.isError === true) {
-          const sent = CallToolResultSchema.safeParse(result);
-          if (!sent.success) {
-            return {
-              outcome: 'output_invalid',
-              error: new OutputInvalidError(target.tool, instance.spec.name, formatIssues(sent.error.issues)),
-            };
-          }
-          return { outcome: 'tool_error', error: this.toolError(target.tool, instance, sent.data) };
+          return { outcome: 'tool_error', error: this.toolError(target.tool, instance, result) };
         }
         const output = contract.output.safeParse(result.structuredContent);
         if (!output.success) {
@@ -415,9 +353,10 @@ export class MCPCoordinator implements StepExecutor {
     const spec = instances[0]!.spec;
     const callStart = Date.now();
     const deadlineAt = callStart + spec.totalTimeoutMs;
-    // A per-call signal (see CallAbort). The total cap (queueing and retries included) aborts it.
-    const callAbort = new CallAbort();
-    const linked = linkToCaller(ctx.signal, callAbort);
+    // The call's own signal: the caller's cancellation and the total cap (queueing and retries included).
+    const callAbort = new AbortController();
+    const onCallerAbort = (): void => callAbort.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onCallerAbort, { once: true });
     // The total-cap timer is only started when the call could outlive its first attempt's own timeout:
     // when it waits (for an instance or in a queue), retries, or has its timeout reset by progress.
     // A first attempt sent at once is capped by its request timeout, clamped to the total below.
@@ -533,7 +472,7 @@ export class MCPCoordinator implements StepExecutor {
       }
     } finally {
       if (deadlineTimer !== undefined) clearTimeout(deadlineTimer);
-      linked.delete(callAbort);
+      ctx.signal.removeEventListener('abort', onCallerAbort);
     }
     const detail = lastFailure === undefined ? '' : `: ${errorMessage(lastFailure.error)}`;
     const message = `${target.tool} failed on ${this.config.maxAttempts} attempt(s)${detail}`;

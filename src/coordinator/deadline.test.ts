@@ -102,3 +102,38 @@ describe('total timeout', () => {
     expect(records.map((r) => [r.attempt, r.outcome])).toEqual([[1, 'timeout']]);
   });
 });
+
+describe('closing', () => {
+  it('refuses the calls still queued for a slot instead of leaving them pending', async () => {
+    const c = await start({ maxConcurrency: 1, timeoutMs: 10_000, totalTimeoutMs: 10_000 }, async (ctx) => {
+      await untilAborted(ctx.signal);
+      return { stopped: true, metrics: {} };
+    });
+    const running = c.callTool(call('running'), { signal: signal() }).catch((err: unknown) => err);
+    const queued = c.callTool(call('queued'), { signal: signal() }).catch((err: unknown) => err);
+    await sleep(50);
+    const closedAt = Date.now();
+    await c.close();
+    coordinator = undefined;
+    const [first, second] = await Promise.all([running, queued]);
+    expect(first).toBeInstanceOf(Error);
+    expect(second).toMatchObject({ code: expect.stringMatching(/ENGINE_UNAVAILABLE|CANCELLED/) });
+    expect(Date.now() - closedAt).toBeLessThan(2_000);
+  });
+
+  it('lets a queued call whose caller cancels leave the queue at once', async () => {
+    const c = await start({ maxConcurrency: 1, timeoutMs: 10_000, totalTimeoutMs: 10_000 }, async (ctx) => {
+      await Promise.race([sleep(1_000), untilAborted(ctx.signal)]);
+      return { stopped: true, metrics: {} };
+    });
+    const first = c.callTool(call('first'), { signal: signal() });
+    const caller = new AbortController();
+    const second = c.callTool(call('second'), { signal: caller.signal }).catch((err: unknown) => err);
+    await sleep(20);
+    const cancelledAt = Date.now();
+    caller.abort(new Error('user cancelled'));
+    expect(await second).toMatchObject({ code: 'CANCELLED' });
+    expect(Date.now() - cancelledAt).toBeLessThan(200);
+    expect(await first).toEqual({ stopped: true, metrics: {} });
+  });
+});

@@ -215,7 +215,7 @@ describe('contract and output checks', () => {
   });
 
   it.each([
-    ['bad-envelope', /returned invalid output: .*isError is a boolean/],
+    ['bad-envelope', /returned invalid output: isError: .*expected boolean/],
     ['bad-error', /returned invalid output: content: /],
   ])(
     'rejects a result envelope no SDK server would send (%s) with OUTPUT_INVALID, not retried',

@@ -1,11 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import PQueue from 'p-queue';
 import type { z } from 'zod';
 import type { TransportConfig } from '../config/engines.js';
 import { errorMessage } from '../contracts/errors.js';
 import type { Role } from '../contracts/models.js';
-import { Admission } from './admission.js';
 import type { Balanceable } from './balancer.js';
 import { type BreakerState, CircuitBreaker } from './breaker.js';
 import { assertContract } from './contract-check.js';
@@ -70,9 +70,8 @@ export class ServerInstance implements Balanceable {
 
   private client: Client | undefined;
   private opened: OpenedTransport | undefined;
-  private readonly admission: Admission;
-  /** Made once: a closure per call is garbage on the hot path. */
-  private readonly releaseSlot = (): void => this.admission.release();
+  /** The instance's concurrency limit; calls beyond it wait in arrival order. */
+  private readonly admission: PQueue;
   private closing = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private restartDelayMs: number;
@@ -82,7 +81,7 @@ export class ServerInstance implements Balanceable {
     private readonly hooks: InstanceHooks,
   ) {
     this.id = `${spec.name}#${spec.replica}`;
-    this.admission = new Admission(spec.maxConcurrency);
+    this.admission = new PQueue({ concurrency: spec.maxConcurrency });
     this.restartDelayMs = spec.restartDelayMs;
     this.breaker = new CircuitBreaker({
       failureThreshold: spec.failureThreshold,
@@ -104,21 +103,21 @@ export class ServerInstance implements Balanceable {
   }
 
   get load(): number {
-    return this.admission.running + this.admission.queued;
+    return this.admission.pending + this.admission.size;
   }
 
   /** Calls on the wire right now (not counting queued ones). */
   get running(): number {
-    return this.admission.running;
+    return this.admission.pending;
   }
 
   /** Whether a call made now would start at once rather than wait for a slot. */
   get hasFreeSlot(): boolean {
-    return this.admission.free;
+    return this.admission.pending < this.spec.maxConcurrency && this.admission.size === 0;
   }
 
   get queued(): number {
-    return this.admission.queued;
+    return this.admission.size;
   }
 
   get connected(): boolean {
@@ -181,20 +180,17 @@ export class ServerInstance implements Balanceable {
     resultSchema: z.ZodType<R>,
     options: RequestOptions & { signal: AbortSignal },
   ): Promise<R> {
-    if (this.admission.tryEnter()) return this.send(params, resultSchema, options);
-    return this.admission.enter(options.signal).then(() => this.send(params, resultSchema, options));
+    // A waiting call whose signal aborts leaves the queue. Calls still waiting when the instance
+    // closes start as the running ones fail with the connection, and are refused in send().
+    return this.admission.add(() => this.send(params, resultSchema, options), {
+      signal: options.signal,
+    }) as Promise<R>;
   }
 
-  /** Sends on a slot already taken, and gives it back when the call settles. */
   private send<R>(params: ToolCallParams, resultSchema: z.ZodType<R>, options: RequestOptions): Promise<R> {
     const client = this.client;
-    if (client === undefined || !this.connected) {
-      this.admission.release();
-      return Promise.reject(new InstanceDownError(this.id));
-    }
-    const request = client.request({ method: 'tools/call', params }, resultSchema, options);
-    request.then(this.releaseSlot, this.releaseSlot);
-    return request;
+    if (client === undefined || !this.connected) return Promise.reject(new InstanceDownError(this.id));
+    return client.request({ method: 'tools/call', params }, resultSchema, options);
   }
 
   async ping(timeoutMs: number): Promise<void> {
@@ -225,7 +221,6 @@ export class ServerInstance implements Balanceable {
     this.closing = true;
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    this.admission.clear(new InstanceDownError(this.id));
     const client = this.client;
     const opened = this.opened;
     this.client = undefined;

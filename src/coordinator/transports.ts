@@ -5,7 +5,6 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { TransportConfig } from '../config/engines.js';
 import type { Role } from '../contracts/models.js';
-import { ownSignalFetch } from './own-signal-fetch.js';
 
 /** Builds the in-process server for an inproc engine; the default loads the built-in offline engine. */
 export type InprocServerFactory = (role: Role) => McpServer | Promise<McpServer>;
@@ -81,7 +80,6 @@ export async function openTransport(
     case 'http': {
       const transport = new StreamableHTTPClientTransport(new URL(config.url), {
         requestInit: { headers: config.headers },
-        fetch: ownSignalFetch(),
       });
       return {
         transport,

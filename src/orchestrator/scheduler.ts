@@ -4,7 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import type { EventBus } from '../bus/bus.js';
 import type { OrchestratorConfig } from '../config/orchestrator.js';
-import { ConflictError, errorMessage, NotFoundError, PowerAutoError } from '../contracts/errors.js';
+import {
+  ConflictError,
+  errorCodesWith,
+  errorMessage,
+  NotFoundError,
+  PowerAutoError,
+} from '../contracts/errors.js';
 import { idempotencyKey, type StepExecutor } from '../contracts/executor.js';
 import type { Metrics, Run, Step } from '../contracts/models.js';
 import {
@@ -33,7 +39,7 @@ export interface SchedulerDeps {
 }
 
 /** Errors worth another attempt: the engine or its transport failed, not the request itself. */
-const RETRYABLE = new Set(['TIMEOUT', 'ENGINE_UNAVAILABLE', 'ENGINE_FAILED', 'INTERNAL']);
+const RETRYABLE: ReadonlySet<string> = new Set(errorCodesWith('retryable'));
 
 /** The artifact file each completed step leaves in the workspace, committed with the stage. */
 export function artifactPath(stepKey: string): string {

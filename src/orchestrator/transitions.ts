@@ -14,8 +14,7 @@ export async function moveStep(
 ): Promise<void> {
   assertStepMove(step.key, step.status, to);
   const attempt = patch.attempt ?? step.attempt;
-  // Not `{ ...patch, status }`: V8 keeps such objects through young collections (see prepared.ts).
-  await store.updateStep(tx, step.runId, step.key, Object.assign({}, patch, { status: to }));
+  await store.updateStep(tx, step.runId, step.key, { ...patch, status: to });
   store.appendEvent(events, step.runId, 'step.status', {
     step: step.key,
     from: step.status,

@@ -1,14 +1,19 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CamelCasePlugin, type Driver, Kysely, Migrator, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, Migrator, SqliteDialect } from 'kysely';
 import { PowerAutoError } from '../contracts/errors.js';
-import { registerDirectPath, sqliteDirectPath } from './direct-path.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type Db = Kysely<Database>;
+
+declare const insideTransaction: unique symbol;
+/** The handle `Store.transaction` gives its body; methods that change state take one. */
+export type WriteTx = Db & { readonly [insideTransaction]: true };
+/** Reads take the database or a transaction's handle. */
+export type Tx = WriteTx | Db;
 
 /** `:memory:` gives an in-memory database (benchmarks and fast tests); anything else is a file. */
 export async function openSqliteDb(path: string): Promise<Db> {
@@ -36,23 +41,10 @@ export async function openSqliteDb(path: string): Promise<Db> {
   }
   let checkpointer: WalCheckpointer | undefined;
   const cached = withStatementCache(sqlite, () => checkpointer?.stop());
-  let driver: Driver | undefined;
   const db = new Kysely<Database>({
-    dialect: new (class extends SqliteDialect {
-      override createDriver(): Driver {
-        driver = super.createDriver();
-        return driver;
-      }
-    })({ database: cached }),
+    dialect: new SqliteDialect({ database: cached }),
     plugins: [new CamelCasePlugin()],
   });
-  registerDirectPath(
-    db,
-    sqliteDirectPath(cached, () => {
-      if (driver === undefined) throw new PowerAutoError('INTERNAL', 'the SQLite driver is not created yet');
-      return driver;
-    }),
-  );
   await migrate(db);
   if (path !== ':memory:') {
     checkpointer = WalCheckpointer.start(path, () => {

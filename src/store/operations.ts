@@ -1,8 +1,7 @@
 import type { Deployment, Release } from '../contracts/deployment.js';
 import type { Alert, MonitoringReport, MonitoringSample } from '../contracts/monitoring.js';
-import type { Db } from './db.js';
+import type { Db, Tx } from './db.js';
 import { newId, now } from './ids.js';
-import type { Tx } from './store.js';
 
 /**
  * Releases, deployments, alerts and monitoring samples: copies of what the deployment and monitoring

@@ -14,18 +14,12 @@ import type {
   StepAttempt,
   StepStatus,
 } from '../contracts/models.js';
-import type { Db } from './db.js';
-import { type DirectPath, directPathOf } from './direct-path.js';
+import type { Db, Tx, WriteTx } from './db.js';
 import { newId, now } from './ids.js';
 import { OperationsStore } from './operations.js';
-import { PreparedQueries } from './prepared.js';
 import type { Database, EngineCallsTable, StepsTable } from './schema.js';
 
-declare const insideTransaction: unique symbol;
-/** The handle `Store.transaction` gives its body; methods that change state take one. */
-export type WriteTx = Db & { readonly [insideTransaction]: true };
-/** Reads take the database or a transaction's handle. */
-export type Tx = WriteTx | Db;
+export type { Tx, WriteTx };
 /** An event appended inside a transaction; it gets its sequence number when the transaction commits. */
 export type PendingEvent = Omit<RunEvent, 'seq'>;
 export type TransactionBody<T> = (tx: WriteTx, events: PendingEvent[]) => Promise<T>;
@@ -66,13 +60,9 @@ export type StepPatch = Partial<
  */
 export class Store {
   readonly operations: OperationsStore;
-  readonly #prepared: PreparedQueries;
-  readonly #direct: DirectPath | undefined;
 
   constructor(readonly db: Db) {
     this.operations = new OperationsStore(db);
-    this.#prepared = new PreparedQueries(db);
-    this.#direct = directPathOf(db);
   }
 
   /**
@@ -91,10 +81,7 @@ export class Store {
       events = await this.#writeEvents(tx, pending);
       return value;
     };
-    const direct = this.#direct;
-    const result = await (direct === undefined
-      ? this.db.transaction().execute(body)
-      : direct.transaction(body));
+    const result = await this.db.transaction().execute(body);
     return { result, events };
   }
 
@@ -109,10 +96,7 @@ export class Store {
   }
 
   async getProject(id: string): Promise<Project | undefined> {
-    const { rows } = await this.#prepared
-      .get('getProject', (db, slot) => db.selectFrom('projects').selectAll().where('id', '=', slot('id')))
-      .execute(this.db, { id });
-    return rows[0];
+    return this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   async listProjects(): Promise<Project[]> {
@@ -122,31 +106,28 @@ export class Store {
   // runs
 
   async insertRun(tx: Tx, run: Run): Promise<void> {
-    await this.#prepared
-      .get('insertRun', (db, slot) =>
-        db.insertInto('runs').values({
-          id: slot('id'),
-          projectId: slot('projectId'),
-          template: slot('template'),
-          status: slot('status'),
-          requirement: slot('requirement'),
-          options: slot('options'),
-          error: slot('error'),
-          eventSeq: 0,
-          leaseOwner: null,
-          leaseUntil: null,
-          createdAt: slot('createdAt'),
-          updatedAt: slot('updatedAt'),
-        }),
-      )
-      .execute(tx, run, { options: JSON.stringify(run.options) });
+    await tx
+      .insertInto('runs')
+      .values({
+        id: run.id,
+        projectId: run.projectId,
+        template: run.template,
+        status: run.status,
+        requirement: run.requirement,
+        options: JSON.stringify(run.options),
+        error: run.error,
+        eventSeq: 0,
+        leaseOwner: null,
+        leaseUntil: null,
+        createdAt: run.createdAt,
+        updatedAt: run.updatedAt,
+      })
+      .execute();
   }
 
   async getRun(id: string, tx: Tx = this.db): Promise<Run | undefined> {
-    const { rows } = await this.#prepared
-      .get('getRun', (db, slot) => db.selectFrom('runs').selectAll().where('id', '=', slot('id')))
-      .execute(tx, { id });
-    return rows[0] === undefined ? undefined : toRun(rows[0]);
+    const row = await tx.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toRun(row);
   }
 
   async listRuns(
@@ -160,14 +141,7 @@ export class Store {
   }
 
   async setRunStatus(tx: Tx, id: string, status: RunStatus, error: string | null): Promise<void> {
-    await this.#prepared
-      .get('setRunStatus', (db, slot) =>
-        db
-          .updateTable('runs')
-          .set({ status: slot('status'), error: slot('error'), updatedAt: slot('updatedAt') })
-          .where('id', '=', slot('id')),
-      )
-      .execute(tx, { id, status, error, updatedAt: now() });
+    await tx.updateTable('runs').set({ status, error, updatedAt: now() }).where('id', '=', id).execute();
   }
 
   /**
@@ -181,12 +155,11 @@ export class Store {
     isOwnerDead: (owner: string) => boolean,
   ): Promise<boolean> {
     const { result } = await this.transaction(async (tx) => {
-      const { rows } = await this.#prepared
-        .get('getLease', (db, slot) =>
-          db.selectFrom('runs').select(['leaseOwner', 'leaseUntil']).where('id', '=', slot('id')),
-        )
-        .execute(tx, { id: runId });
-      const row = rows[0];
+      const row = await tx
+        .selectFrom('runs')
+        .select(['leaseOwner', 'leaseUntil'])
+        .where('id', '=', runId)
+        .executeTakeFirst();
       if (row === undefined) return false;
       const free =
         row.leaseOwner === null ||
@@ -195,83 +168,75 @@ export class Store {
         row.leaseUntil < now() ||
         isOwnerDead(row.leaseOwner);
       if (!free) return false;
-      await this.#prepared
-        .get('takeLease', (db, slot) =>
-          db
-            .updateTable('runs')
-            .set({ leaseOwner: slot('owner'), leaseUntil: slot('until') })
-            .where('id', '=', slot('id')),
-        )
-        .execute(tx, { id: runId, owner, until: new Date(Date.now() + ttlMs).toISOString() });
+      await tx
+        .updateTable('runs')
+        .set({ leaseOwner: owner, leaseUntil: new Date(Date.now() + ttlMs).toISOString() })
+        .where('id', '=', runId)
+        .execute();
       return true;
     });
     return result;
   }
 
   async releaseLease(runId: string, owner: string): Promise<void> {
-    await this.#prepared
-      .get('releaseLease', (db, slot) =>
-        db
-          .updateTable('runs')
-          .set({ leaseOwner: null, leaseUntil: null })
-          .where('id', '=', slot('id'))
-          .where('leaseOwner', '=', slot('owner')),
-      )
-      .execute(this.db, { id: runId, owner });
+    await this.db
+      .updateTable('runs')
+      .set({ leaseOwner: null, leaseUntil: null })
+      .where('id', '=', runId)
+      .where('leaseOwner', '=', owner)
+      .execute();
   }
 
   // steps
 
   async insertSteps(tx: Tx, runId: string, steps: NewStep[], firstPosition = 0): Promise<void> {
-    const insert = this.#prepared.get('insertStep', (db, slot) =>
-      db.insertInto('steps').values({
-        runId: slot('runId'),
-        key: slot('key'),
-        position: slot('position'),
-        kind: slot('kind'),
-        role: slot('role'),
-        tool: slot('tool'),
-        dependsOn: slot('dependsOn'),
-        status: slot('status'),
-        attempt: 0,
-        maxAttempts: slot('maxAttempts'),
-        feedback: null,
-        artifactId: null,
-        workspaceCommit: null,
-        metrics: null,
-        quality: null,
-        error: null,
-        notBefore: null,
-        startedAt: null,
-        finishedAt: null,
-      }),
-    );
-    for (const [i, step] of steps.entries()) {
-      await insert.execute(tx, step, {
-        runId,
-        position: firstPosition + i,
-        dependsOn: JSON.stringify(step.dependsOn),
-        status: step.status ?? 'pending',
-      });
-    }
+    if (steps.length === 0) return;
+    await tx
+      .insertInto('steps')
+      .values(
+        steps.map((step, i) => ({
+          runId,
+          key: step.key,
+          position: firstPosition + i,
+          kind: step.kind,
+          role: step.role,
+          tool: step.tool,
+          dependsOn: JSON.stringify(step.dependsOn),
+          status: step.status ?? 'pending',
+          attempt: 0,
+          maxAttempts: step.maxAttempts,
+          feedback: null,
+          artifactId: null,
+          workspaceCommit: null,
+          metrics: null,
+          quality: null,
+          error: null,
+          notBefore: null,
+          startedAt: null,
+          finishedAt: null,
+        })),
+      )
+      .execute();
   }
 
   async getSteps(runId: string, tx: Tx = this.db): Promise<Step[]> {
-    const { rows } = await this.#prepared
-      .get('getSteps', (db, slot) =>
-        db.selectFrom('steps').selectAll().where('runId', '=', slot('runId')).orderBy('position'),
-      )
-      .execute(tx, { runId });
+    const rows = await tx
+      .selectFrom('steps')
+      .selectAll()
+      .where('runId', '=', runId)
+      .orderBy('position')
+      .execute();
     return rows.map(toStep);
   }
 
   async getStep(runId: string, key: string, tx: Tx = this.db): Promise<Step | undefined> {
-    const { rows } = await this.#prepared
-      .get('getStep', (db, slot) =>
-        db.selectFrom('steps').selectAll().where('runId', '=', slot('runId')).where('key', '=', slot('key')),
-      )
-      .execute(tx, { runId, key });
-    return rows[0] === undefined ? undefined : toStep(rows[0]);
+    const row = await tx
+      .selectFrom('steps')
+      .selectAll()
+      .where('runId', '=', runId)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toStep(row);
   }
 
   async updateStep(tx: Tx, runId: string, key: string, patch: StepPatch): Promise<void> {
@@ -281,38 +246,32 @@ export class Store {
       const jsonField = field === 'metrics' || field === 'quality' || field === 'dependsOn';
       values[field] = jsonField && value !== null ? JSON.stringify(value) : value;
     }
-    // Call sites patch the same fields in the same order, so the order names the statement.
-    const fields = Object.keys(values);
-    if (fields.length === 0) return;
-    await this.#prepared
-      .get(`updateStep:${fields.join(',')}`, (db, slot) =>
-        db
-          .updateTable('steps')
-          .set(Object.fromEntries(fields.map((f) => [f, slot(f)])) as Partial<StepsTable>)
-          .where('runId', '=', slot('.runId'))
-          .where('key', '=', slot('.key')),
-      )
-      .execute(tx, values, { '.runId': runId, '.key': key });
+    if (Object.keys(values).length === 0) return;
+    await tx
+      .updateTable('steps')
+      .set(values as Partial<StepsTable>)
+      .where('runId', '=', runId)
+      .where('key', '=', key)
+      .execute();
   }
 
   // attempts
 
   async insertAttempt(tx: Tx, attempt: StepAttempt): Promise<void> {
-    await this.#prepared
-      .get('insertAttempt', (db, slot) =>
-        db.insertInto('stepAttempts').values({
-          runId: slot('runId'),
-          stepKey: slot('stepKey'),
-          attempt: slot('attempt'),
-          idempotencyKey: slot('idempotencyKey'),
-          status: slot('status'),
-          error: slot('error'),
-          startedAt: slot('startedAt'),
-          finishedAt: slot('finishedAt'),
-          metrics: null,
-        }),
-      )
-      .execute(tx, attempt);
+    await tx
+      .insertInto('stepAttempts')
+      .values({
+        runId: attempt.runId,
+        stepKey: attempt.stepKey,
+        attempt: attempt.attempt,
+        idempotencyKey: attempt.idempotencyKey,
+        status: attempt.status,
+        error: attempt.error,
+        startedAt: attempt.startedAt,
+        finishedAt: attempt.finishedAt,
+        metrics: null,
+      })
+      .execute();
   }
 
   /** `metrics`: the LLM usage a failed attempt reported, so the budgets still count it. */
@@ -325,29 +284,18 @@ export class Store {
     error: string | null,
     metrics: Record<string, number> | null = null,
   ): Promise<void> {
-    await this.#prepared
-      .get('finishAttempt', (db, slot) =>
-        db
-          .updateTable('stepAttempts')
-          .set({
-            status: slot('status'),
-            error: slot('error'),
-            finishedAt: slot('finishedAt'),
-            metrics: slot('metrics'),
-          })
-          .where('runId', '=', slot('runId'))
-          .where('stepKey', '=', slot('stepKey'))
-          .where('attempt', '=', slot<number>('attempt')),
-      )
-      .execute(tx, {
+    await tx
+      .updateTable('stepAttempts')
+      .set({
         status,
         error,
         finishedAt: now(),
         metrics: metrics === null ? null : JSON.stringify(metrics),
-        runId,
-        stepKey,
-        attempt,
-      });
+      })
+      .where('runId', '=', runId)
+      .where('stepKey', '=', stepKey)
+      .where('attempt', '=', attempt)
+      .execute();
   }
 
   async getAttempts(runId: string): Promise<StepAttempt[]> {
@@ -381,39 +329,33 @@ export class Store {
     tx: Tx,
     artifact: Omit<Artifact, 'id' | 'version' | 'createdAt'>,
   ): Promise<{ id: string; version: number }> {
-    const { rows } = await this.#prepared
-      .get('latestArtifactVersion', (db, slot) =>
-        db
-          .selectFrom('artifacts')
-          .select(({ fn }) => fn.max('version').as('version'))
-          .where('runId', '=', slot('runId'))
-          .where('stepKey', '=', slot('stepKey')),
-      )
-      .execute(tx, artifact);
-    const version = Number(rows[0]?.version ?? 0) + 1;
+    const latest = await tx
+      .selectFrom('artifacts')
+      .select(({ fn }) => fn.max('version').as('version'))
+      .where('runId', '=', artifact.runId)
+      .where('stepKey', '=', artifact.stepKey)
+      .executeTakeFirst();
+    const version = Number(latest?.version ?? 0) + 1;
     const id = newId('art');
-    await this.#prepared
-      .get('insertArtifact', (db, slot) =>
-        db.insertInto('artifacts').values({
-          id: slot('id'),
-          runId: slot('runId'),
-          stepKey: slot('stepKey'),
-          kind: slot('kind'),
-          version: slot('version'),
-          content: slot('content'),
-          workspaceCommit: slot('workspaceCommit'),
-          createdAt: slot('createdAt'),
-        }),
-      )
-      .execute(tx, artifact, { id, version, content: JSON.stringify(artifact.content), createdAt: now() });
+    await tx
+      .insertInto('artifacts')
+      .values({
+        id,
+        runId: artifact.runId,
+        stepKey: artifact.stepKey,
+        kind: artifact.kind,
+        version,
+        content: JSON.stringify(artifact.content),
+        workspaceCommit: artifact.workspaceCommit,
+        createdAt: now(),
+      })
+      .execute();
     return { id, version };
   }
 
   async getArtifact(id: string, tx: Tx = this.db): Promise<Artifact | undefined> {
-    const { rows } = await this.#prepared
-      .get('getArtifact', (db, slot) => db.selectFrom('artifacts').selectAll().where('id', '=', slot('id')))
-      .execute(tx, { id });
-    return rows[0] === undefined ? undefined : toArtifact(rows[0]);
+    const row = await tx.selectFrom('artifacts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toArtifact(row);
   }
 
   async listArtifacts(runId: string): Promise<Artifact[]> {
@@ -449,35 +391,34 @@ export class Store {
     for (const event of pending) counts.set(event.runId, (counts.get(event.runId) ?? 0) + 1);
     const next = new Map<string, number>();
     for (const [runId, count] of counts) {
-      const { rows } = await this.#prepared
-        .get('advanceEventSeq', (db, slot) =>
-          db
-            .updateTable('runs')
-            .set((eb) => ({ eventSeq: eb('eventSeq', '+', slot<number>('count')) }))
-            .where('id', '=', slot('runId'))
-            .returning('eventSeq'),
-        )
-        .execute(tx, { runId, count });
-      if (rows[0] === undefined) throw new NotFoundError('run', runId);
-      next.set(runId, rows[0].eventSeq - count + 1);
+      const row = await tx
+        .updateTable('runs')
+        .set((eb) => ({ eventSeq: eb('eventSeq', '+', count) }))
+        .where('id', '=', runId)
+        .returning('eventSeq')
+        .executeTakeFirst();
+      if (row === undefined) throw new NotFoundError('run', runId);
+      next.set(runId, row.eventSeq - count + 1);
     }
-    const insert = this.#prepared.get('insertEvent', (db, slot) =>
-      db.insertInto('events').values({
-        runId: slot('runId'),
-        seq: slot('seq'),
-        type: slot('type'),
-        payload: slot('payload'),
-        createdAt: slot('createdAt'),
-      }),
-    );
     const events: RunEvent[] = [];
     for (const event of pending) {
       const seq = next.get(event.runId)!;
       next.set(event.runId, seq + 1);
-      await insert.execute(tx, event, { seq, payload: JSON.stringify(event.payload) });
       const { runId, type, payload, createdAt } = event;
       events.push({ runId, seq, type, payload, createdAt } as RunEvent);
     }
+    await tx
+      .insertInto('events')
+      .values(
+        events.map((e) => ({
+          runId: e.runId,
+          seq: e.seq,
+          type: e.type,
+          payload: JSON.stringify(e.payload),
+          createdAt: e.createdAt,
+        })),
+      )
+      .execute();
     return events;
   }
 
@@ -509,19 +450,18 @@ export class Store {
   // approvals and audit
 
   async insertApproval(tx: Tx, approval: Approval): Promise<void> {
-    await this.#prepared
-      .get('insertApproval', (db, slot) =>
-        db.insertInto('approvals').values({
-          id: slot('id'),
-          runId: slot('runId'),
-          stepKey: slot('stepKey'),
-          decision: slot('decision'),
-          actor: slot('actor'),
-          comment: slot('comment'),
-          createdAt: slot('createdAt'),
-        }),
-      )
-      .execute(tx, approval);
+    await tx
+      .insertInto('approvals')
+      .values({
+        id: approval.id,
+        runId: approval.runId,
+        stepKey: approval.stepKey,
+        decision: approval.decision,
+        actor: approval.actor,
+        comment: approval.comment,
+        createdAt: approval.createdAt,
+      })
+      .execute();
   }
 
   async listApprovals(runId: string): Promise<Approval[]> {
@@ -535,22 +475,17 @@ export class Store {
   }
 
   async insertAudit(tx: Tx, record: Omit<AuditRecord, 'id' | 'createdAt'>): Promise<void> {
-    await this.#prepared
-      .get('insertAudit', (db, slot) =>
-        db.insertInto('auditLog').values({
-          id: slot('id'),
-          actor: slot('actor'),
-          action: slot('action'),
-          target: slot('target'),
-          detail: slot('detail'),
-          createdAt: slot('createdAt'),
-        }),
-      )
-      .execute(tx, record, {
+    await tx
+      .insertInto('auditLog')
+      .values({
         id: newId('aud'),
+        actor: record.actor,
+        action: record.action,
+        target: record.target,
         detail: JSON.stringify(record.detail ?? null),
         createdAt: now(),
-      });
+      })
+      .execute();
   }
 
   async listAudit(limit = 200): Promise<AuditRecord[]> {
