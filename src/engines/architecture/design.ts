@@ -1,6 +1,6 @@
 import type { ArchitectureSpec, Component, Decision } from '../../contracts/architecture.js';
 import type { RequirementsSpec } from '../../contracts/requirements.js';
-import { kebabPlural, snakePlural } from '../requirements/naming.js';
+import { kebabPlural, snakePlural } from '../shared/naming.js';
 import { containerDiagram, contextDiagram, erDiagram, sequenceDiagrams } from './diagrams.js';
 import { buildOpenApi, storedFields } from './openapi.js';
 

@@ -1,7 +1,7 @@
 import type { Endpoint } from '../../contracts/architecture.js';
 import type { Entity, EntityField, Requirement, RequirementsSpec } from '../../contracts/requirements.js';
-import { CRUD_ACTIONS, EN_VERB_ACTIONS, ZH_VERB_ACTIONS } from '../requirements/lexicon.js';
-import { camelName, kebabPlural, pascalName } from '../requirements/naming.js';
+import { camelName, kebabPlural, pascalName } from '../shared/naming.js';
+import { CRUD_ACTIONS, EN_VERB_ACTIONS, ZH_VERB_ACTIONS } from '../shared/vocabulary.js';
 
 /**
  * OpenAPI 3.1 from a RequirementsSpec: one operation per (entity, action) a functional requirement

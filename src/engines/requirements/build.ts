@@ -8,10 +8,10 @@ import type {
   Requirement,
   RequirementsSpec,
 } from '../../contracts/requirements.js';
+import { camelName, pascalName } from '../shared/naming.js';
 import { acceptanceCriteria, userStories } from './criteria.js';
 import type { ActionFact, Lang, SentenceFacts } from './facts.js';
 import { inferFieldType, TECH_CHOICES } from './lexicon.js';
-import { camelName, pascalName } from './naming.js';
 
 /**
  * Builds and extends a RequirementsSpec from sentence facts. Shared by both languages, by the first

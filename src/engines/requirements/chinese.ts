@@ -1,6 +1,7 @@
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import type { Priority } from '../../contracts/requirements.js';
+import { camelName } from '../shared/naming.js';
 import { commonFacts } from './common.js';
 import { emptyFacts, type FieldMention, type SentenceFacts } from './facts.js';
 import {
@@ -13,7 +14,6 @@ import {
   ZH_VAGUE_NOUNS,
   ZH_VERB_ACTIONS,
 } from './lexicon.js';
-import { camelName } from './naming.js';
 import { extractNfrs } from './nfr.js';
 import { screenSentence } from './text.js';
 

@@ -1,5 +1,6 @@
 import nlp from 'compromise';
 import type { Priority } from '../../contracts/requirements.js';
+import { camelName } from '../shared/naming.js';
 import { commonFacts } from './common.js';
 import {
   type ActionFact,
@@ -17,7 +18,6 @@ import {
   EN_VERB_ACTIONS,
   TYPE_WORDS,
 } from './lexicon.js';
-import { camelName } from './naming.js';
 import { extractNfrs } from './nfr.js';
 import { screenSentence } from './text.js';
 

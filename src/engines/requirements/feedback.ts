@@ -1,8 +1,8 @@
 import type { Entity, FieldType, Priority, RequirementsSpec } from '../../contracts/requirements.js';
-import { benefitsOf, extract } from './analyze.js';
+import { camelName } from '../shared/naming.js';
 import { applyFacts } from './build.js';
+import { benefitsOf, extract } from './extract.js';
 import { dictionary, inferFieldType, TYPE_WORDS } from './lexicon.js';
-import { camelName } from './naming.js';
 
 /**
  * Reviewer feedback, merged into the previous spec. One command per line (or per sentence):

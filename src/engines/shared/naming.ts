@@ -1,5 +1,5 @@
 import { pinyin } from 'pinyin-pro';
-import { ZH_EN_WORDS } from './lexicon.js';
+import { ZH_EN_WORDS } from './vocabulary.js';
 
 const HAN = /\p{Script=Han}/u;
 
