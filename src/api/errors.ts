@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ErrorCode, PowerAutoError } from '../contracts/errors.js';
+import { ArtifactInvalidError, type ErrorCode, PowerAutoError } from '../contracts/errors.js';
 
 export type ApiErrorCode =
   | 'UNAUTHORIZED'
@@ -38,6 +38,7 @@ export const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ILLEGAL_TRANSITION: 409,
   CANCELLED: 409,
   QUALITY_GATE_FAILED: 422,
+  ARTIFACT_INVALID: 422,
   SANDBOX_VIOLATION: 422,
   NOT_IMPLEMENTED: 501,
   CONTRACT_MISMATCH: 502,
@@ -138,6 +139,14 @@ export function toProblem(err: unknown): { problem: Problem; internal: boolean }
     return { problem: zodProblem(err.zodError, err.where), internal: false };
   if (err instanceof ApiError)
     return { problem: problem(err.status, err.code, err.message), internal: false };
+  if (err instanceof ArtifactInvalidError) {
+    // Each field that broke the contract, relative to the request body (`edited.trace.0.requirementId`).
+    const errors = err.issues.map((i) => ({
+      path: i.path === '' ? 'edited' : `edited.${i.path}`,
+      message: i.message,
+    }));
+    return { problem: problem(422, err.code, err.message, { errors }), internal: false };
+  }
   if (err instanceof PowerAutoError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
     return {

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'PATH_REFUSED'
   | 'NOT_IMPLEMENTED'
   | 'CONTRACT_MISMATCH'
+  | 'ARTIFACT_INVALID'
   | 'OUTPUT_INVALID'
   | 'ENGINE_UNAVAILABLE'
   | 'ENGINE_FAILED'
@@ -42,6 +43,21 @@ export class PowerAutoError extends Error {
 export class BadInputError extends PowerAutoError {
   constructor(message: string, details?: unknown) {
     super('BAD_INPUT', message, { details });
+  }
+}
+
+/** One field of an artifact that broke its contract: `trace.0.requirementId` and why. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** An artifact (a reviewer's edit at a gate) that does not match its contract; nothing was stored. */
+export class ArtifactInvalidError extends PowerAutoError {
+  readonly issues: FieldIssue[];
+  constructor(message: string, issues: FieldIssue[]) {
+    super('ARTIFACT_INVALID', message, { details: { issues } });
+    this.issues = issues;
   }
 }
 
