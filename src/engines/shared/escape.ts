@@ -70,7 +70,8 @@ export function regexLiteral(raw: string): string {
     .replace(/\n/g, '\\n')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
-  return `/${body}/`;
+  // An empty body would make `//`, a comment.
+  return body === '' ? '/(?:)/' : `/${body}/`;
 }
 
 /**
