@@ -24,9 +24,10 @@ process.env.POWERAUTO_HOME ??= join(tmpdir(), 'powerauto-test-home');
 // What a reviewer or a model could put into free-text fields: every way out of a comment, a string,
 // a template literal, a regex or Markdown, each trying to call PWNED. One line (labels, names) and
 // multi-line (requirement texts, which the contract allows to span lines).
+const OPEN = '$' + '{'; // a template placeholder opener, as text
 const LINE =
-  'x */ PWNED(); /* // `${PWNED()}` " + PWNED() + " \' + PWNED() + \' \\ </script> ' +
-  '[l](javascript:PWNED()) <img src=x onerror=PWNED()> | # * _ ~ ! ${PWNED()}';
+  `x */ PWNED(); /* // \`${OPEN}PWNED()}\` " + PWNED() + " ' + PWNED() + ' \\ </script> ` +
+  `[l](javascript:PWNED()) <img src=x onerror=PWNED()> | # * _ ~ ! ${OPEN}PWNED()}`;
 const PROSE = `${LINE}\nPWNED();\r\n*/ PWNED(); /*\n\`\${PWNED()}\``;
 
 function withLabels(node: unknown): void {
@@ -174,7 +175,7 @@ describe('the contracts refuse what would reach code as identifiers or ids', () 
       () =>
         ArchitectureSpec.safeParse({
           ...architecture,
-          endpoints: [{ ...endpoint, path: '/books/`${process.exit(1)}`' }],
+          endpoints: [{ ...endpoint, path: `/books/\`${OPEN}process.exit(1)}\`` }],
         }),
     ],
     [
