@@ -97,3 +97,10 @@ export const RelativePath = z
       !s.split('/').includes('..'),
     { error: 'must be a relative path inside the workspace (at most 300 characters)' },
   );
+
+/**
+ * A site (service) name as the deployment engine makes it (`safeName`): a folder, a docker image and
+ * a Kubernetes object name, so never `..`, `/`, a leading `-` (an option to docker or kubectl) or spaces.
+ */
+export const SITE_NAME = /^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$/;
+export const SiteName = matching(SITE_NAME, 'a site name such as library-service (a-z, 0-9, "-")', 50);
