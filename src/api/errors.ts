@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ApiErrorCode, ERROR_CODES, PowerAutoError } from '../contracts/errors.js';
+import { type ApiErrorCode, ArtifactInvalidError, ERROR_CODES, PowerAutoError } from '../contracts/errors.js';
 
 /** Errors the gateway itself raises (authentication, permissions, features not landed yet). */
 export class ApiError extends Error {
@@ -95,6 +95,14 @@ export function toProblem(err: unknown): { problem: Problem; internal: boolean }
     return { problem: zodProblem(err.zodError, err.where), internal: false };
   if (err instanceof ApiError)
     return { problem: problem(err.status, err.code, err.message), internal: false };
+  if (err instanceof ArtifactInvalidError) {
+    // Each field that broke the contract, relative to the request body (`edited.trace.0.requirementId`).
+    const errors = err.issues.map((i) => ({
+      path: i.path === '' ? 'edited' : `edited.${i.path}`,
+      message: i.message,
+    }));
+    return { problem: problem(422, err.code, err.message, { errors }), internal: false };
+  }
   if (err instanceof PowerAutoError) {
     const status = ERROR_CODES[err.code].status;
     return {

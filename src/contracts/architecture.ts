@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import {
+  ActionName,
+  ApiPath,
+  IdentifierRef,
+  line,
+  OperationId,
+  prose,
+  RequirementRef,
+  SafeId,
+  TableName,
+} from './fields.js';
 import { Metrics } from './models.js';
 import { ProducedBy } from './produced-by.js';
 import { EntityField, Relation } from './requirements.js';
@@ -9,28 +20,29 @@ import { EntityField, Relation } from './requirements.js';
  */
 
 export const Component = z.object({
-  name: z.string(),
-  responsibility: z.string(),
-  requirementIds: z.array(z.string()),
+  name: line(100),
+  responsibility: prose(1_000),
+  requirementIds: z.array(RequirementRef),
 });
 export type Component = z.infer<typeof Component>;
 
 export const Endpoint = z.object({
-  operationId: z.string(),
+  operationId: OperationId,
   method: z.enum(['get', 'post', 'put', 'patch', 'delete']),
   /** OpenAPI path, e.g. `/books/{id}/borrow` */
-  path: z.string(),
+  path: ApiPath,
   /** `Entity.name` */
-  entity: z.string(),
-  action: z.string(),
-  requirementIds: z.array(z.string()),
+  entity: IdentifierRef,
+  /** `create`, `read`, `list`, `update`, `delete` or a custom verb (`borrow`). */
+  action: ActionName,
+  requirementIds: z.array(RequirementRef),
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 
 export const DataModelEntry = z.object({
-  entity: z.string(),
+  entity: IdentifierRef,
   /** snake_case plural table name */
-  table: z.string(),
+  table: TableName,
   fields: z.array(EntityField),
   relations: z.array(Relation).default([]),
 });
@@ -38,52 +50,56 @@ export type DataModelEntry = z.infer<typeof DataModelEntry>;
 
 export const Decision = z.object({
   /** `ADR-001` */
-  id: z.string(),
-  title: z.string(),
-  context: z.string(),
-  decision: z.string(),
-  consequences: z.string(),
+  id: SafeId,
+  title: line(200),
+  context: prose(2_000),
+  decision: prose(2_000),
+  consequences: prose(2_000),
 });
 export type Decision = z.infer<typeof Decision>;
 
 export const ArchitectureSpec = z.object({
   pattern: z.object({
     name: z.enum(['modular_monolith', 'microservices', 'serverless']),
-    rationale: z.string(),
+    rationale: prose(2_000),
   }),
   components: z.array(Component),
-  techStack: z.array(z.object({ layer: z.string(), choice: z.string(), reason: z.string() })),
+  techStack: z.array(z.object({ layer: line(60), choice: line(200), reason: prose(1_000) })),
   dataModel: z.array(DataModelEntry),
   api: z.record(z.string(), z.unknown()),
   endpoints: z.array(Endpoint).default([]),
   deployment: z.record(z.string(), z.unknown()),
   security: z.record(z.string(), z.unknown()),
-  scalability: z.array(z.string()),
+  scalability: z.array(prose(1_000)),
   /** Mermaid sources: `context`, `container`, `er`, `sequence_<operationId>` … */
-  diagrams: z.record(z.string(), z.string()),
+  diagrams: z.record(SafeId, prose(50_000)),
   decisions: z.array(Decision),
   trace: z.array(
-    z.object({ requirementId: z.string(), components: z.array(z.string()), operations: z.array(z.string()) }),
+    z.object({
+      requirementId: RequirementRef,
+      components: z.array(line(100)),
+      operations: z.array(OperationId),
+    }),
   ),
   /** mustHavesUntraced, openapiValid (1/0), operations, components, entities */
   metrics: Metrics,
   producedBy: ProducedBy.optional(),
   /** Feedback the engine could not apply, quoted. */
-  openQuestions: z.array(z.string()).default([]),
+  openQuestions: z.array(prose(2_000)).default([]),
 });
 export type ArchitectureSpec = z.infer<typeof ArchitectureSpec>;
 
 export const TestCase = z.object({
   /** `TC-001` */
-  id: z.string(),
-  name: z.string(),
-  requirementIds: z.array(z.string()),
+  id: SafeId,
+  name: line(200),
+  requirementIds: z.array(RequirementRef),
   kind: z.enum(['unit', 'integration', 'smoke']),
-  given: z.string(),
-  when: z.string(),
-  then: z.string(),
+  given: prose(1_000),
+  when: prose(1_000),
+  then: prose(1_000),
   /** The API operation exercised, when there is one. */
-  operationId: z.string().optional(),
+  operationId: OperationId.optional(),
 });
 export type TestCase = z.infer<typeof TestCase>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { line, prose, REQUIREMENT_ID, RelativePath } from './fields.js';
 import { Metrics } from './models.js';
 import { ProducedBy } from './produced-by.js';
 
@@ -7,16 +8,27 @@ import { ProducedBy } from './produced-by.js';
  * generate: files, linesOfCode, entities, operations, operationsUnimplemented, businessRules, requirementTests;
  * fix: fixed (1 when files were restored, else 0), filesRestored, failures, unresolved.
  */
+/** A requirement id, or `*` for shared plumbing every request crosses. */
+const FileRequirement = line(16).refine((s) => s === '*' || REQUIREMENT_ID.test(s), {
+  error: 'must be a requirement id such as REQ-001, or *',
+});
+
 export const CodeReport = z.object({
   files: z.array(
-    z.object({ path: z.string(), bytes: z.number().int(), requirementIds: z.array(z.string()).default([]) }),
+    z.object({
+      path: RelativePath,
+      bytes: z.number().int(),
+      requirementIds: z.array(FileRequirement).default([]),
+    }),
   ),
-  commit: z.string().nullable(),
-  summary: z.string(),
+  commit: line(64)
+    .refine((s) => /^[0-9a-f]{7,64}$/.test(s), { error: 'must be a git commit id' })
+    .nullable(),
+  summary: prose(50_000),
   /** What the generator could not turn into code (unparsed rules, unsupported operations). */
-  notes: z.array(z.string()).default([]),
+  notes: z.array(prose(4_000)).default([]),
   /** Failures code_fix could not repair, each with its reason; non-empty ends the fix loop. */
-  unresolved: z.array(z.string()).default([]),
+  unresolved: z.array(prose(20_000)).default([]),
   metrics: Metrics,
   producedBy: ProducedBy.optional(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SiteName } from './fields.js';
 import { Metrics } from './models.js';
 import { ProducedBy } from './produced-by.js';
 
@@ -22,8 +23,11 @@ export type ReleaseFiles = z.infer<typeof ReleaseFiles>;
 
 export const Release = z.object({
   /** Site name: the service's package name, made safe for paths and Kubernetes names. */
-  project: z.string(),
-  version: z.string(),
+  project: SiteName,
+  /** Semver, no `v`: it goes into the image tag, the Dockerfile and the git tag. */
+  version: z
+    .string()
+    .refine((v) => /^\d{1,9}\.\d{1,9}\.\d{1,9}$/.test(v), { error: 'must be a version such as 1.2.3' }),
   previousVersion: z.string().nullable(),
   bump: VersionBump,
   tag: z.string(),
@@ -76,7 +80,7 @@ export type SmokeCheck = z.infer<typeof SmokeCheck>;
 export const Deployment = z.object({
   /** Stable id of this deployment attempt (one per idempotency key). */
   id: z.string(),
-  project: z.string(),
+  project: SiteName,
   environment: Environment,
   /** Stable per environment across releases (local-process: the environment's proxy). */
   url: z.string(),

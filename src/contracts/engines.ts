@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ArchitectureSpec, TestPlan } from './architecture.js';
 import { CodeReport, StaticAnalysisReport } from './code.js';
 import { Deployment, Environment, Release } from './deployment.js';
+import { SiteName } from './fields.js';
 import type { Role } from './models.js';
 import { MonitoringReport } from './monitoring.js';
 import { RequirementsSpec } from './requirements.js';
@@ -49,7 +50,7 @@ export const ReleasePrepareInput = z.object({
   testReport: TestReport.optional(),
 });
 /** Site (service) name; optional where only one site has the environment. */
-const Project = z.string().min(1).optional();
+const Project = SiteName.optional();
 export const DeployInput = z.object({
   workspace: Workspace,
   release: Release,

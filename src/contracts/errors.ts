@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   PATH_REFUSED: { status: 400, usage: true, retryable: false, fromEngine: true },
   NOT_IMPLEMENTED: { status: 501, usage: false, retryable: false, fromEngine: true },
   CONTRACT_MISMATCH: { status: 502, usage: false, retryable: false, fromEngine: false },
+  // An artifact edited at a gate broke its contract; the edit is refused and the gate keeps waiting.
+  ARTIFACT_INVALID: { status: 422, usage: true, retryable: false, fromEngine: false },
   OUTPUT_INVALID: { status: 502, usage: false, retryable: false, fromEngine: false },
   ENGINE_UNAVAILABLE: { status: 503, usage: false, retryable: true, fromEngine: false },
   ENGINE_FAILED: { status: 502, usage: false, retryable: true, fromEngine: false },
@@ -72,6 +74,21 @@ export class PowerAutoError extends Error {
 export class BadInputError extends PowerAutoError {
   constructor(message: string, details?: unknown) {
     super('BAD_INPUT', message, { details });
+  }
+}
+
+/** One field of an artifact that broke its contract: `trace.0.requirementId` and why. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** An artifact (a reviewer's edit at a gate) that does not match its contract; nothing was stored. */
+export class ArtifactInvalidError extends PowerAutoError {
+  readonly issues: FieldIssue[];
+  constructor(message: string, issues: FieldIssue[]) {
+    super('ARTIFACT_INVALID', message, { details: { issues } });
+    this.issues = issues;
   }
 }
 

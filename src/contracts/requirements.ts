@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import {
+  atMost,
+  IdentifierRef,
+  line,
+  OperationId,
+  prose,
+  RequirementRef,
+  SafeId,
+  singleLine,
+} from './fields.js';
 import { Metrics } from './models.js';
 import { ProducedBy } from './produced-by.js';
 
@@ -26,34 +36,34 @@ export const FieldType = z.enum([
 ]);
 export type FieldType = z.infer<typeof FieldType>;
 
-const Identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/);
+const Identifier = atMost(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/), 64);
 
 export const EntityField = z.object({
   /** camelCase ASCII identifier, e.g. `dueDate`. */
   name: Identifier,
   /** The words used in the text, e.g. "due date" or "借阅日期". */
-  label: z.string(),
+  label: line(200),
   type: FieldType,
   required: z.boolean(),
   unique: z.boolean(),
   /** Only for `type: 'enum'`: the values as written. */
-  enumValues: z.array(z.string()).optional(),
+  enumValues: z.array(line(100)).optional(),
 });
 export type EntityField = z.infer<typeof EntityField>;
 
 export const Relation = z.object({
   kind: z.enum(['one_to_many', 'many_to_one', 'many_to_many', 'one_to_one']),
   /** `Entity.name` of the other side. */
-  target: z.string(),
+  target: IdentifierRef,
   /** The verb that links them ("borrow"), when the text used one. */
-  verb: z.string().optional(),
+  verb: line(60).optional(),
 });
 export type Relation = z.infer<typeof Relation>;
 
 export const Entity = z.object({
   /** PascalCase ASCII identifier, singular, e.g. `Book`. */
   name: Identifier,
-  label: z.string(),
+  label: line(200),
   fields: z.array(EntityField),
   relations: z.array(Relation),
 });
@@ -61,10 +71,10 @@ export type Entity = z.infer<typeof Entity>;
 
 export const AcceptanceCriterion = z.object({
   /** `REQ-001-AC1` */
-  id: z.string(),
-  given: z.string(),
-  when: z.string(),
-  then: z.string(),
+  id: SafeId,
+  given: prose(1_000),
+  when: prose(1_000),
+  then: prose(1_000),
 });
 export type AcceptanceCriterion = z.infer<typeof AcceptanceCriterion>;
 
@@ -73,57 +83,58 @@ export const BusinessRule = z.object({
   type: z.enum(['max_count', 'min_count', 'max_value', 'min_value']),
   value: z.number(),
   /** Entity counted or constrained (`Book`), when known. */
-  entity: z.string().nullable(),
+  entity: IdentifierRef.nullable(),
   /** The owner of the count (`Member` in "3 books per member"), when given. */
-  per: z.string().nullable(),
+  per: IdentifierRef.nullable(),
   /** The action the rule guards (`borrow`), when given. */
-  action: z.string().nullable(),
+  action: line(60).nullable(),
   /** Field constrained by max_value/min_value, when given. */
-  field: z.string().nullable(),
+  field: line(100).nullable(),
 });
 export type BusinessRule = z.infer<typeof BusinessRule>;
 
-export const Action = z.string().min(1);
+/** A CRUD verb or a custom one (`borrow`); a model may write the verb of the text (`借阅`). */
+export const Action = singleLine(z.string().min(1), 60);
 
 export const Requirement = z.object({
-  id: z.string().regex(/^REQ-\d{3,}$/),
+  id: atMost(z.string().regex(/^REQ-\d{3,}$/), 16),
   kind: z.enum(['functional', 'non_functional', 'business_rule']),
-  text: z.string(),
+  text: prose(2_000),
   /** The sentence of the input (or feedback) it came from, verbatim. */
-  source: z.string(),
+  source: prose(4_000),
   priority: Priority,
-  actor: z.string().nullable(),
+  actor: line(100).nullable(),
   /** `Entity.name`, when the requirement is about one entity. */
-  entity: z.string().nullable(),
+  entity: IdentifierRef.nullable(),
   /** create | read | list | update | delete | search | a custom verb such as `borrow`. */
   action: Action.nullable(),
   /** The verb as written ("add", "借阅"), for stories and documents. */
-  verb: z.string().optional(),
+  verb: line(60).optional(),
   acceptanceCriteria: z.array(AcceptanceCriterion),
   rule: BusinessRule.optional(),
 });
 export type Requirement = z.infer<typeof Requirement>;
 
 export const NonFunctional = z.object({
-  requirementId: z.string().optional(),
+  requirementId: RequirementRef.optional(),
   /** performance | availability | scalability | security | usability | compliance | reliability */
-  category: z.string(),
+  category: line(60),
   /** e.g. `latency_p95`, `availability`, `concurrent_users`, `throughput` */
-  metric: z.string(),
+  metric: OperationId,
   op: z.enum(['<', '<=', '>', '>=', '==']),
   value: z.number(),
-  unit: z.string(),
+  unit: line(40),
 });
 export type NonFunctional = z.infer<typeof NonFunctional>;
 
-export const UserStory = z.object({ id: z.string(), requirementId: z.string(), text: z.string() });
+export const UserStory = z.object({ id: SafeId, requirementId: RequirementRef, text: prose(2_000) });
 export type UserStory = z.infer<typeof UserStory>;
 
 export const RequirementsSpec = z.object({
-  projectName: z.string(),
-  summary: z.string(),
+  projectName: line(200),
+  summary: prose(4_000),
   language: z.enum(['en', 'zh']),
-  actors: z.array(z.string()),
+  actors: z.array(line(100)),
   entities: z.array(Entity),
   requirements: z.array(Requirement),
   userStories: z.array(UserStory),
@@ -131,12 +142,12 @@ export const RequirementsSpec = z.object({
   feasibility: z.object({
     /** 1 (trivial) .. 10 (very complex) */
     complexity: z.number(),
-    risks: z.array(z.object({ risk: z.string(), mitigation: z.string() })),
+    risks: z.array(z.object({ risk: prose(1_000), mitigation: prose(1_000) })),
     feasible: z.boolean(),
   }),
-  techHints: z.array(z.string()).default([]),
+  techHints: z.array(line(100)).default([]),
   /** Each starts with `[category] `, then the quoted text it concerns. */
-  openQuestions: z.array(z.string()),
+  openQuestions: z.array(prose(2_000)),
   /**
    * functionalRequirements, mustHavesWithoutAcceptanceCriteria, sentenceCoverage (0..1),
    * openQuestions, entities, sentences, sentencesMapped, businessRules, nonFunctional, actors.

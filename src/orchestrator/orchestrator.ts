@@ -3,7 +3,13 @@ import { join, resolve } from 'node:path';
 import { EventBus } from '../bus/bus.js';
 import type { OrchestratorConfig } from '../config/orchestrator.js';
 import { toolContract } from '../contracts/engines.js';
-import { BadInputError, ConflictError, errorMessage, NotFoundError } from '../contracts/errors.js';
+import {
+  ArtifactInvalidError,
+  BadInputError,
+  ConflictError,
+  errorMessage,
+  NotFoundError,
+} from '../contracts/errors.js';
 import type { RunEvent } from '../contracts/events.js';
 import type { StepExecutor } from '../contracts/executor.js';
 import {
@@ -477,9 +483,13 @@ export class Orchestrator {
       throw new BadInputError(`stage ${reviewedKey} has no artifact that can be edited`);
     const parsed = contract.output.safeParse(edited);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new BadInputError(
-        `the edited ${reviewedKey} artifact does not match its schema: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+      const issues = parsed.error.issues
+        .slice(0, 50)
+        .map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const first = issues[0];
+      throw new ArtifactInvalidError(
+        `the edited ${reviewedKey} artifact does not match its schema: ${first?.path || '(root)'}: ${first?.message}`,
+        issues,
       );
     }
     return parsed.data as Record<string, unknown>;

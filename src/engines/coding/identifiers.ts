@@ -108,18 +108,3 @@ export function singular(word: string): string {
   if (/s$/.test(word) && !/ss$/.test(word)) return word.slice(0, -1);
   return word;
 }
-
-/** Text that goes into a `//` comment: one line, no comment terminators, bounded. */
-export function commentText(raw: string): string {
-  return raw
-    .replace(/[\r\n\u2028\u2029]+/g, ' ')
-    .replace(/\*\//g, '* /')
-    .slice(0, 160);
-}
-
-/** A string literal for generated code: JSON escaping covers quotes, backslashes, newlines, `${`. */
-export function lit(value: string): string {
-  return JSON.stringify(value)
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}

@@ -1,6 +1,8 @@
 import type { ArchitectureSpec, TestPlan } from '../../contracts/architecture.js';
+import { REQUIREMENT_ID } from '../../contracts/fields.js';
 import type { FieldType, RequirementsSpec } from '../../contracts/requirements.js';
 import { buildOpenApi, operationAction } from '../architecture/openapi.js';
+import { oneLine } from '../shared/escape.js';
 import { camel, IdentifierScope, kebab, pascal, plural, singular, words } from './identifiers.js';
 
 /**
@@ -253,7 +255,10 @@ export function buildModel(
         ? parseLimitRule(req.id, `${req.text} ${req.source}`, entities, req.entity)
         : null);
     if (rule) rules.push(rule);
-    else notes.push(`${req.id}: business rule not understood by the offline generator: "${req.text}"`);
+    else
+      notes.push(
+        `${req.id}: business rule not understood by the offline generator: "${oneLine(req.text, 300)}"`,
+      );
   }
 
   const testCases: TestCaseModel[] = (testPlan?.cases ?? []).map((c) => ({
@@ -368,7 +373,8 @@ function operationsFromOpenApi(
           parentField = field.name;
         } else if (method === 'post' && !first.action) {
           // A custom action on one item: recorded as a `<Entity><Action>` record.
-          const verb = hinted?.action ?? camel(literals[literals.length - 1] ?? '');
+          // The endpoint's action is an identifier by contract; camel() keeps it one even if not.
+          const verb = camel(hinted?.action ?? '') ?? camel(literals[literals.length - 1] ?? '');
           if (verb) {
             record = actionRecord(
               first,
@@ -498,6 +504,8 @@ function defaultOperations(entities: EntityModel[], spec: RequirementsSpec): Ope
 
 function linkTrace(operations: OperationModel[], architecture: ArchitectureSpec | undefined): void {
   for (const trace of architecture?.trace ?? []) {
+    // Requirement ids land in comments, test names and messages of the generated code: only real ids.
+    if (!REQUIREMENT_ID.test(trace.requirementId)) continue;
     for (const opId of trace.operations) {
       const op = operations.find((o) => o.operationId === opId || o.operationId === camel(opId));
       if (op && !op.requirementIds.includes(trace.requirementId)) op.requirementIds.push(trace.requirementId);

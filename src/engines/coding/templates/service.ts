@@ -1,4 +1,4 @@
-import { commentText, lit } from '../identifiers.js';
+import { commentText, lit } from '../../shared/escape.js';
 import type { EntityModel, FieldModel, OperationModel, RuleModel, ServiceModel } from '../model.js';
 
 // Spec-dependent files of the generated service. Names come from the model (safe identifiers);
@@ -197,7 +197,7 @@ function ruleFn(entity: EntityModel, rules: RuleModel[], model: ServiceModel): s
   }`);
   }
   for (const r of rules) {
-    const why = `  // ${r.requirementId}: ${commentText(r.text.trim())}`;
+    const why = `  // ${commentText(`${r.requirementId}: ${r.text.trim()}`)}`;
     if (r.kind === 'value') {
       const [op, word] = r.bound === 'min' ? ['<', 'at least'] : ['>', 'at most'];
       body.push(`${why}
@@ -244,7 +244,7 @@ ${fns}
 }
 
 function handler(op: OperationModel, entity: EntityModel | undefined, model: ServiceModel): string {
-  const reqs = op.requirementIds.length > 0 ? `  // ${op.requirementIds.join(', ')}\n` : '';
+  const reqs = op.requirementIds.length > 0 ? `  // ${commentText(op.requirementIds.join(', '), 400)}\n` : '';
   const head = `${reqs}  async ${op.operationId}({ req, res, params }: RouteContext): Promise<void> {`;
   if (!entity || op.kind === 'unsupported') {
     return `${reqs}  async ${op.operationId}({ res }: RouteContext): Promise<void> {

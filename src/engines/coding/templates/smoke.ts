@@ -1,4 +1,4 @@
-import { lit } from '../identifiers.js';
+import { commentText, lit, templateText } from '../../shared/escape.js';
 import type { EntityModel, OperationModel, ServiceModel, TestCaseModel } from '../model.js';
 import { caseTestName, pathWith, sample } from './tests.js';
 
@@ -71,8 +71,8 @@ function createHelper(entity: EntityModel, model: ServiceModel): string {
     return `    ${f.name}: ${value},`;
   });
   const usesN = props.some((p) => /\bn\b/.test(p));
-  const where = `${op.method} ${op.path}`;
-  return `/** Creates a ${entity.key} through ${where}; the answer must echo the input with an id. */
+  const where = templateText(`${op.method} ${op.path}`);
+  return `/** Creates a ${entity.key} through ${commentText(`${op.method} ${op.path}`)}; the answer must echo the input with an id. */
 async function create${entity.typeName}(): Promise<Json> {
 ${usesN ? '  const n = next();\n' : ''}  const input = {
 ${props.join('\n')}
@@ -87,7 +87,7 @@ ${props.join('\n')}
 
 function readBack(read: OperationModel | null): string[] {
   if (read === null) return [];
-  const where = `${read.method} ${read.path}`;
+  const where = templateText(`${read.method} ${read.path}`);
   if (read.kind === 'get') {
     return [
       `const found = await call(${lit(read.method)}, \`${pathWith(read, 'String(created.id)')}\`);`,

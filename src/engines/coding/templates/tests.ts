@@ -1,4 +1,4 @@
-import { lit } from '../identifiers.js';
+import { commentText, lit, oneLine, regexLiteral, templateText } from '../../shared/escape.js';
 import type {
   EntityModel,
   FieldModel,
@@ -97,7 +97,7 @@ function actionBodyHelper(record: EntityModel, model: ServiceModel): string {
   const fields = record.fields.filter((f) => f.name !== record.action?.targetField);
   const uses = (what: string) => fields.some((f) => sample(f, model).includes(what));
   const props = fields.map((f) => `    ${f.name}: ${sample(f, model)},`).join('\n');
-  return `/** The request body of ${record.action?.verb ?? 'the action'}: every field but the target id, which the path carries. */
+  return `/** The request body of ${commentText(record.action?.verb ?? 'the action')}: every field but the target id, which the path carries. */
 export function ${record.key}Body(${uses('store') ? 'store' : '_store'}: Store, ${uses('n') ? 'n' : '_n'} = 1): Omit<${record.typeName}Input, ${lit(record.action?.targetField ?? '')}> {
   return {
 ${props}
@@ -156,7 +156,8 @@ ${builders.join('\n\n')}
 }
 
 export function pathWith(op: OperationModel, value: string): string {
-  return op.path
+  // The path is template-literal text; only its first parameter becomes an interpolation.
+  return templateText(op.path)
     .replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/, `\${encodeURIComponent(${value})}`)
     .replace(/\{[A-Za-z_][A-Za-z0-9_]*\}/g, 'x');
 }
@@ -170,11 +171,11 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
     case 'create':
       return [
         `const input = ${input};`,
-        `const created = await call(service, ${m}, \`${op.path}\`, input);`,
+        `const created = await call(service, ${m}, \`${templateText(op.path)}\`, input);`,
         'assert.equal(created.status, 201, JSON.stringify(created.body));',
         `assert.equal(typeof created.body.id, 'string');`,
         'for (const [key, value] of Object.entries(input)) assert.deepEqual(created.body[key], value);',
-        `const invalid = await call(service, ${m}, \`${op.path}\`, { __unknown__: true });`,
+        `const invalid = await call(service, ${m}, \`${templateText(op.path)}\`, { __unknown__: true });`,
         'assert.equal(invalid.status, 400);',
       ];
     case 'createChild': {
@@ -192,7 +193,7 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
     case 'list':
       return [
         `const seeded = ${seed};`,
-        `const listed = await call<Json[]>(service, ${m}, \`${op.path}\`);`,
+        `const listed = await call<Json[]>(service, ${m}, \`${templateText(op.path)}\`);`,
         'assert.equal(listed.status, 200);',
         'assert.ok(listed.body.some((item) => item.id === seeded.id));',
       ];
@@ -271,12 +272,12 @@ function ruleScenario(rule: LimitRule | ValueRule, model: ServiceModel, n: numbe
   return [
     `const holder = ${entity.key}Input(store(), ${n}).${rule.perField};`,
     `for (let i = 1; i <= ${rule.max}; i++) {`,
-    `  const ok = await call(service, 'POST', \`${op.path}\`, { ...${entity.key}Input(store(), ${n} + i), ${rule.perField}: holder });`,
+    `  const ok = await call(service, 'POST', \`${templateText(op.path)}\`, { ...${entity.key}Input(store(), ${n} + i), ${rule.perField}: holder });`,
     '  assert.equal(ok.status, 201, JSON.stringify(ok.body));',
     '}',
-    `const over = await call(service, 'POST', \`${op.path}\`, { ...${entity.key}Input(store(), ${n + rule.max + 1}), ${rule.perField}: holder });`,
+    `const over = await call(service, 'POST', \`${templateText(op.path)}\`, { ...${entity.key}Input(store(), ${n + rule.max + 1}), ${rule.perField}: holder });`,
     'assert.equal(over.status, 409);',
-    `assert.match(String((over.body.error as Json).message), /${rule.requirementId}/);`,
+    `assert.match(String((over.body.error as Json).message), ${regexLiteral(rule.requirementId)});`,
   ];
 }
 
@@ -306,7 +307,7 @@ function actionLimitScenario(rule: LimitRule, record: EntityModel, model: Servic
     '}',
     ...attempt(String(n + rule.max + 1), 'over'),
     'assert.equal(over.status, 409, JSON.stringify(over.body));',
-    `assert.match(String((over.body.error as Json).message), /${rule.requirementId}/);`,
+    `assert.match(String((over.body.error as Json).message), ${regexLiteral(rule.requirementId)});`,
     `assert.equal(store().${record.collection}.count((item) => item.${rule.perField} === holder), ${rule.max});`,
   ];
 }
@@ -322,7 +323,7 @@ function valueRuleScenario(rule: ValueRule, model: ServiceModel, n: number): str
   const lines =
     op.kind === 'create'
       ? [
-          `const refused = await call(service, ${lit(op.method)}, \`${op.path}\`, { ...${entity.key}Input(store(), ${n}), ${rule.field}: ${bad} });`,
+          `const refused = await call(service, ${lit(op.method)}, \`${templateText(op.path)}\`, { ...${entity.key}Input(store(), ${n}), ${rule.field}: ${bad} });`,
           'assert.equal(refused.status, 422, JSON.stringify(refused.body));',
           `assert.equal(store().${entity.collection}.count((item) => item.${rule.field} === ${bad}), 0);`,
         ]
@@ -332,7 +333,10 @@ function valueRuleScenario(rule: ValueRule, model: ServiceModel, n: number): str
           'assert.equal(refused.status, 422, JSON.stringify(refused.body));',
           `assert.equal(store().${entity.collection}.get(seeded.id)?.${rule.field}, seeded.${rule.field});`,
         ];
-  return [...lines, `assert.match(String((refused.body.error as Json).message), /${rule.requirementId}/);`];
+  return [
+    ...lines,
+    `assert.match(String((refused.body.error as Json).message), ${regexLiteral(rule.requirementId)});`,
+  ];
 }
 
 export interface PlannedTest {
@@ -343,11 +347,19 @@ export interface PlannedTest {
 
 const SAFE_CASE_ID = /^[A-Za-z][A-Za-z0-9._-]{0,40}$/;
 
+/**
+ * Free text in a test name: one line, and no brackets, since the testing engine reads every
+ * `[REQ-xxx]` in a name as coverage; a case named "… [REQ-009]" must not claim REQ-009.
+ */
+function nameText(raw: string): string {
+  return oneLine(raw, 120).replace(/\[/g, '(').replace(/\]/g, ')');
+}
+
 /** `[REQ-001] [REQ-008] TC-001: name`: the testing engine and deploy_verify read ids and tags back from it. */
 export function caseTestName(c: TestCaseModel, index: number): string {
   const caseId = SAFE_CASE_ID.test(c.id) ? c.id : `TC-${index + 1}`;
   const tags = c.requirementIds.map((id) => `[${id}]`).join(' ');
-  return `${tags} ${caseId}: ${c.name.replace(/\s+/g, ' ').slice(0, 120)}`;
+  return `${tags} ${caseId}: ${nameText(c.name.replace(/\s+/g, ' '))}`;
 }
 
 /** One test per test-plan case (or per requirement without a case), with the scenarios it traces to. */
@@ -396,7 +408,7 @@ export function plannedTests(model: ServiceModel): PlannedTest[] {
     const body = bodyFor([req.id]);
     if (body.length === 0) continue;
     tests.push({
-      name: `[${req.id}] ${req.text.replace(/\s+/g, ' ').slice(0, 120)}`,
+      name: `[${req.id}] ${nameText(req.text.replace(/\s+/g, ' '))}`,
       requirementIds: [req.id],
       body,
     });

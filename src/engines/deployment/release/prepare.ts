@@ -10,6 +10,7 @@ import { writeConfinedFile } from '../../../workspace/files.js';
 import { commitAll } from '../../../workspace/git.js';
 import { safeGit, WorkspaceTamperedError } from '../../../workspace/safe-git.js';
 import type { EngineToolContext } from '../../brain.js';
+import { mdText } from '../../shared/escape.js';
 import { DeployFailedError } from '../errors.js';
 import { lastLine } from '../exec.js';
 import { artifactsDir, safeName } from '../paths.js';
@@ -176,13 +177,13 @@ function releaseNotes(
     lines.push('### Requirements', '');
     for (const r of reqs)
       lines.push(
-        `- ${r.id}${newIds.has(r.id) ? ' (new)' : ''} [${r.priority}] ${r.text.replace(/\s+/g, ' ').trim()}`,
+        `- ${mdText(r.id)}${newIds.has(r.id) ? ' (new)' : ''} \\[${r.priority}\\] ${mdText(r.text.replace(/\s+/g, ' ').trim(), 500)}`,
       );
     lines.push('');
   }
   if (commits.length > 0) {
     lines.push('### Changes', '');
-    for (const c of commits.slice(0, 50)) lines.push(`- ${c}`);
+    for (const c of commits.slice(0, 50)) lines.push(`- ${mdText(c, 200)}`);
     lines.push('');
   }
   const report = input.testReport;
