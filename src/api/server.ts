@@ -205,8 +205,12 @@ export async function buildApiApp(
       // The MCP tools check the same RBAC table as the REST routes: mcp:use is not gates:decide.
       await handleMcpRequest(runtime, req.raw, reply.raw, req.body, {
         actor: user.username,
-        role: user.role,
-        may: (permission) => can(user.role, permission),
+        // The role now, not the one at connect: the session outlives this request.
+        check: async (permission) => {
+          const current = await auth.currentUser(user.id);
+          if (current === undefined) return { allowed: false, role: 'disabled' };
+          return { allowed: can(current.role, permission), role: current.role };
+        },
       });
     },
   });

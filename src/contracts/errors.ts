@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'LLM_OUTPUT_INVALID'
   | 'LLM_CASSETTE_MISS'
   | 'BUDGET_EXCEEDED'
+  | 'AUTO_GATES_FORBIDDEN'
   | 'INTERNAL';
 
 export class PowerAutoError extends Error {
@@ -66,6 +67,16 @@ export class IllegalTransitionError extends PowerAutoError {
 export class PathRefusedError extends PowerAutoError {
   constructor(path: string, reason: string) {
     super('PATH_REFUSED', `refused path ${JSON.stringify(path)}: ${reason}`);
+  }
+}
+
+/** Automatic gate policies asked for by someone who is not an admin (REST 403, MCP tool error). */
+export class AutoGatesForbiddenError extends PowerAutoError {
+  constructor(gates: string[], role: string) {
+    super(
+      'AUTO_GATES_FORBIDDEN',
+      `automatic gate policies (${gates.join(', ')}) need the admin role; your role is ${role}. Leave the gates required and ask a reviewer to decide them.`,
+    );
   }
 }
 

@@ -101,6 +101,12 @@ export class Authenticator {
     }
   }
 
+  /** The user as the database has them now (cached briefly), or undefined when gone or disabled. */
+  async currentUser(id: string): Promise<StoredUser | undefined> {
+    const user = await this.#user(id);
+    return user === undefined || user.disabledAt !== null ? undefined : user;
+  }
+
   /** Drops cached identities after users or tokens change. */
   forget(): void {
     this.#userCache.clear();

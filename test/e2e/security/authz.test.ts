@@ -1,0 +1,162 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditRecord, Run } from '../../../src/contracts/models.js';
+import type { RunSummary } from '../../../src/orchestrator/run-summary.js';
+import { summarize } from '../../../src/orchestrator/run-summary.js';
+import { powerauto } from '../../helpers/cli.js';
+import { ADMIN_PASSWORD, type Client, type Harness, login, startHarness, until } from '../api-harness.js';
+
+// Issue 18, authorization and authentication findings: each test is the attack, made through the real
+// API, MCP endpoint or WebSocket, and then the legitimate use that must keep working.
+
+const REQUIREMENT = 'A todo service where users add tasks with a title and a due date.';
+const ALL_AUTO = { requirements: 'auto', architecture: 'auto', code_review: 'auto', release: 'auto' };
+
+let h: Harness;
+let admin: Client;
+const mcpClients: McpClient[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+  admin = await login(h.url, 'admin', ADMIN_PASSWORD);
+});
+afterAll(async () => {
+  await Promise.allSettled(mcpClients.map((c) => c.close()));
+  await h?.close();
+});
+
+async function createUser(username: string, role: string): Promise<{ client: Client; id: string }> {
+  const password = `${username}-password-123`;
+  const res = await admin.post('/api/v1/users', { username, role, password });
+  expect(res.status).toBe(201);
+  const { id } = (await res.json()) as { id: string };
+  return { client: await login(h.url, username, password), id };
+}
+
+async function mcpAs(token: string): Promise<McpClient> {
+  const transport = new StreamableHTTPClientTransport(new URL('/mcp', h.url), {
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
+  const client = new McpClient({ name: 'authz-test', version: '1.0.0' });
+  await client.connect(transport);
+  mcpClients.push(client);
+  return client;
+}
+
+async function auditOf(runId: string): Promise<AuditRecord[]> {
+  return (await h.runtime.store.listAudit(1000)).filter((a) => a.target.startsWith(runId));
+}
+
+async function finished(client: Client, runId: string): Promise<string> {
+  return until(`${runId} to settle`, async () => {
+    const s = await client.json<{ status: string }>(`/api/v1/runs/${runId}/status`);
+    return ['succeeded', 'failed', 'waiting_approval'].includes(s.status) ? s.status : undefined;
+  });
+}
+
+describe('automatic gate policies (issue 18: a maintainer bypassed every gate)', () => {
+  it('refuses gatePolicies: auto from a maintainer over REST with 403 AUTO_GATES_FORBIDDEN, and starts no run', async () => {
+    const { client: maintainer } = await createUser('mallory', 'maintainer');
+    const before = (await admin.json<{ runs: Run[] }>('/api/v1/runs')).runs.length;
+    const res = await maintainer.post('/api/v1/runs', {
+      requirement: REQUIREMENT,
+      template: 'design',
+      options: { gatePolicies: { requirements: 'auto' } },
+    });
+    expect(res.status).toBe(403);
+    const problem = (await res.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('AUTO_GATES_FORBIDDEN');
+    expect(problem.detail).toContain('need the admin role');
+    expect((await admin.json<{ runs: Run[] }>('/api/v1/runs')).runs.length).toBe(before);
+
+    // The same maintainer still starts runs whose gates wait for a reviewer.
+    const ok = await maintainer.post('/api/v1/runs', {
+      requirement: REQUIREMENT,
+      template: 'design',
+      options: { gatePolicies: { requirements: 'required' } },
+    });
+    expect(ok.status).toBe(201);
+    const run = (await ok.json()) as Run;
+    expect(await finished(admin, run.id)).toBe('waiting_approval');
+    expect(run.options.autoApproval).toBeUndefined();
+  });
+
+  it('refuses autoApprove from a maintainer over MCP with the same code', async () => {
+    const { client: maintainer } = await createUser('mcp-mallory', 'maintainer');
+    const mcp = await mcpAs(maintainer.token);
+    const refused = await mcp.callTool({
+      name: 'start_run',
+      arguments: { requirement: REQUIREMENT, template: 'design', autoApprove: true },
+    });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused.content)).toContain('AUTO_GATES_FORBIDDEN');
+    const started = await mcp.callTool({
+      name: 'start_run',
+      arguments: { requirement: REQUIREMENT, template: 'design' },
+    });
+    expect(started.isError).toBeFalsy();
+  });
+
+  it('lets an admin set them, audits who did, and marks the run and its summary as auto-approved', async () => {
+    const res = await admin.post('/api/v1/runs', {
+      requirement: REQUIREMENT,
+      template: 'design',
+      options: { gatePolicies: ALL_AUTO },
+    });
+    expect(res.status).toBe(201);
+    const run = (await res.json()) as Run;
+    expect(run.options.autoApproval).toMatchObject({ by: 'admin' });
+    expect(await finished(admin, run.id)).toBe('succeeded');
+
+    const records = await auditOf(run.id);
+    const setting = records.find((a) => a.action === 'run.gates_auto');
+    expect(setting?.actor).toBe('admin');
+    expect((setting?.detail as { gates?: string[] } | undefined)?.gates).toEqual(Object.keys(ALL_AUTO));
+    const passes = records.filter((a) => a.action === 'gate.approve');
+    expect(passes.map((a) => a.target).sort()).toEqual([
+      `${run.id}/gate:architecture`,
+      `${run.id}/gate:requirements`,
+    ]);
+    for (const pass of passes) expect(pass.detail).toMatchObject({ policy: 'auto', setBy: 'admin' });
+
+    const summary: RunSummary = summarize(await h.runtime.orchestrator.getRunView(run.id));
+    expect(summary.autoApproval?.by).toBe('admin');
+    expect(summary.autoApprovedGates.sort()).toEqual(['gate:architecture', 'gate:requirements']);
+    // The SmartUI reads the same run view over REST.
+    const view = await admin.json<{ run: Run; approvals: { actor: string }[] }>(`/api/v1/runs/${run.id}`);
+    expect(view.run.options.autoApproval?.by).toBe('admin');
+    expect(view.approvals.every((a) => a.actor === 'policy:auto')).toBe(true);
+  });
+
+  it('ignores a forged autoApproval in the request body', async () => {
+    const res = await admin.post('/api/v1/runs', {
+      requirement: REQUIREMENT,
+      template: 'design',
+      options: { autoApproval: { by: 'someone-else', at: '2020-01-01T00:00:00Z', gates: ['release'] } },
+    });
+    expect(res.status).toBe(201);
+    const run = (await res.json()) as Run;
+    expect(run.options.autoApproval).toBeUndefined();
+    expect(await finished(admin, run.id)).toBe('waiting_approval');
+  });
+});
+
+describe('the CLI --yes (the local user, who owns the home and its database)', () => {
+  it('still runs every gate automatically, and the summary names who set it', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'powerauto-authz-cli-'));
+    try {
+      const res = await powerauto(home, ['run', REQUIREMENT, '--template', 'design', '--yes', '--json']);
+      expect(res.code, res.stderr.slice(-2000)).toBe(0);
+      const summary = JSON.parse(res.stdout) as RunSummary;
+      expect(summary.status).toBe('succeeded');
+      expect(summary.autoApproval?.by).toMatch(/^cli:/);
+      expect(summary.autoApprovedGates.sort()).toEqual(['gate:architecture', 'gate:requirements']);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
