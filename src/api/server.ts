@@ -11,6 +11,7 @@ import { closeMcpSessions, handleMcpRequest } from '../mcp/http.js';
 import type { Runtime } from '../orchestrator/runtime.js';
 import { UserStore } from '../store/users.js';
 import { Authenticator, loadOrCreateSecret } from './auth/authenticator.js';
+import { AuthFailureLimiter } from './auth/failures.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { can } from './auth/rbac.js';
 import { installErrorHandlers, problem, sendProblem } from './errors.js';
@@ -36,6 +37,8 @@ export interface ApiServerOptions {
   bodyLimit?: number;
   /** Requests per user (or per IP when anonymous) per window. */
   rateLimit?: { max: number; timeWindowMs: number };
+  /** Failed authentications (missing, bad, expired or revoked credentials) per IP per window. */
+  authFailureRateLimit?: { max: number; timeWindowMs: number };
   /** Login attempts per IP per window. */
   loginRateLimit?: { max: number; timeWindowMs: number };
   /** Session JWT lifetime (default 15 minutes). */
@@ -137,7 +140,13 @@ export async function buildApiApp(
     users,
     options.sessionTtlSeconds ?? 15 * 60,
   );
-  const ctx: ApiContext = { runtime, users, auth, routes: new RouteRegistry() };
+  const ctx: ApiContext = {
+    runtime,
+    users,
+    auth,
+    authFailures: new AuthFailureLimiter(options.authFailureRateLimit ?? { max: 30, timeWindowMs: 60_000 }),
+    routes: new RouteRegistry(),
+  };
   const limit = options.rateLimit ?? { max: 1_200, timeWindowMs: 60_000 };
   const loginLimit = options.loginRateLimit ?? { max: 10, timeWindowMs: 60_000 };
 

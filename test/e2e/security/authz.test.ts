@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Authenticator, CACHE_CAP, loadOrCreateSecret } from '../../../src/api/auth/authenticator.js';
 import type { AuditRecord, Run } from '../../../src/contracts/models.js';
 import type { RunSummary } from '../../../src/orchestrator/run-summary.js';
 import { summarize } from '../../../src/orchestrator/run-summary.js';
+import { UserStore } from '../../../src/store/users.js';
 import { powerauto } from '../../helpers/cli.js';
 import { ADMIN_PASSWORD, type Client, type Harness, login, startHarness, until } from '../api-harness.js';
 
@@ -158,5 +160,63 @@ describe('the CLI --yes (the local user, who owns the home and its database)', (
     } finally {
       await rm(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe('failed authentication (issue 18: bad bearer tokens skipped the rate limit)', () => {
+  it('answers 429 once an IP has failed too often, before looking at the token, and lets it back after the window', async () => {
+    const limited = await startHarness({ authFailureRateLimit: { max: 5, timeWindowMs: 2_000 } }, h.home);
+    try {
+      const { client: good } = await createUser('gina', 'viewer');
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`${limited.url}/api/v1/runs`, {
+          headers: { authorization: `Bearer pat_guess${i}` },
+        });
+        statuses.push(res.status);
+        if (res.status === 429) {
+          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+          expect(((await res.json()) as { code: string }).code).toBe('RATE_LIMITED');
+        } else await res.body?.cancel();
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+      // A forged JWT and no token at all are refused the same way while the window lasts.
+      expect(
+        (await fetch(`${limited.url}/api/v1/runs`, { headers: { authorization: 'Bearer e30.e30.x' } }))
+          .status,
+      ).toBe(429);
+      expect((await fetch(`${limited.url}/api/v1/runs`)).status).toBe(429);
+
+      // The window passes; the valid session works again, and its successes do not count as failures.
+      await new Promise((r) => setTimeout(r, 2_100));
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${limited.url}/api/v1/runs`, {
+          headers: { authorization: `Bearer ${good.token}` },
+        });
+        expect(res.status).toBe(200);
+        await res.body?.cancel();
+      }
+    } finally {
+      await limited.server.close();
+      await limited.runtime.close();
+    }
+  });
+
+  it('keeps the identity caches under their cap whatever number of distinct tokens arrives', async () => {
+    const auth = new Authenticator(loadOrCreateSecret(h.home), new UserStore(h.runtime.store.db), 900);
+    const distinct = CACHE_CAP + 2_000;
+    for (let i = 0; i < distinct; i++) {
+      await expect(auth.authenticate(`pat_flood${i}`)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+    expect(auth.cacheSizes().tokens).toBe(CACHE_CAP);
+    // Still a working authenticator: a real API token of a real user is accepted.
+    const created = await admin.json<{ secret: string }>('/api/v1/tokens', {
+      method: 'POST',
+      body: { name: 'ci' },
+    });
+    await expect(auth.authenticate(created.secret)).resolves.toMatchObject({
+      username: 'admin',
+      via: 'token',
+    });
   });
 });
