@@ -41,6 +41,8 @@ export interface ApiServerOptions {
   authFailureRateLimit?: { max: number; timeWindowMs: number };
   /** Login attempts per IP per window. */
   loginRateLimit?: { max: number; timeWindowMs: number };
+  /** How often an open WebSocket re-checks its credential (default 10 s; changes made here apply at once). */
+  socketRecheckMs?: number;
   /** Session JWT lifetime (default 15 minutes). */
   sessionTtlSeconds?: number;
   /** The built SmartUI; default `web/dist` of this package. */
@@ -200,7 +202,9 @@ export async function buildApiApp(
   await app.register(async (scope) => operationsPlugin(scope, ctx));
   await app.register(async (scope) => enginesPlugin(scope, ctx));
   await app.register(async (scope) => auditPlugin(scope, ctx));
-  await app.register(async (scope) => eventsPlugin(scope, ctx));
+  await app.register(async (scope) =>
+    eventsPlugin(scope, ctx, { recheckMs: options.socketRecheckMs ?? 10_000 }),
+  );
   await app.register(async (scope) => metricsPlugin(scope, ctx));
 
   // The orchestrator's own MCP server (Streamable HTTP), for Claude Desktop, Cursor, Kilo Code.

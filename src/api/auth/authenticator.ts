@@ -50,6 +50,7 @@ export class Authenticator {
     CACHE_CAP,
   );
   readonly #touched = new Lru<string, number>(CACHE_CAP);
+  readonly #listeners = new Set<() => void>();
   /** Verified session tokens (signature and expiry checked once), by token text. */
   readonly #verified = new Lru<string, { subject: string; exp: number }>(CACHE_CAP);
 
@@ -126,6 +127,13 @@ export class Authenticator {
   forget(): void {
     this.#userCache.clear();
     this.#tokenCache.clear();
+    for (const listener of this.#listeners) listener();
+  }
+
+  /** Called after users, tokens or sessions change, so long-lived connections re-check at once. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   async #user(id: string): Promise<StoredUser | undefined> {

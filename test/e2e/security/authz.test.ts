@@ -1,9 +1,11 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { Authenticator, CACHE_CAP, loadOrCreateSecret } from '../../../src/api/auth/authenticator.js';
 import type { AuditRecord, Run } from '../../../src/contracts/models.js';
 import type { RunSummary } from '../../../src/orchestrator/run-summary.js';
@@ -218,5 +220,116 @@ describe('failed authentication (issue 18: bad bearer tokens skipped the rate li
       username: 'admin',
       via: 'token',
     });
+  });
+});
+
+/** Opens the event stream of a run; resolves with the close code and reason when the server closes it. */
+function eventSocket(url: string, runId: string, token: string) {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/events?run=${runId}&since=0&token=${token}`);
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.on('open', () => resolve());
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.on('error', reject);
+  });
+  const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })),
+  );
+  const messages: unknown[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+  return { ws, opened, closed, messages };
+}
+
+describe('long-lived connections keep to the current role (issue 18, low findings)', () => {
+  it('an MCP session opened by a maintainer loses start_run the moment they are demoted', async () => {
+    const { client: maintainer, id } = await createUser('demoted-dan', 'maintainer');
+    const mcp = await mcpAs(maintainer.token);
+    const first = await mcp.callTool({
+      name: 'start_run',
+      arguments: { requirement: REQUIREMENT, template: 'design' },
+    });
+    expect(first.isError).toBeFalsy();
+
+    expect(
+      await admin.json(`/api/v1/users/${id}`, { method: 'PATCH', body: { role: 'reviewer' } }),
+    ).toMatchObject({ role: 'reviewer' });
+    const refused = await mcp.callTool({
+      name: 'start_run',
+      arguments: { requirement: REQUIREMENT, template: 'design' },
+    });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused.content)).toContain('your role (reviewer) may not do this');
+    // The same session now has what a reviewer has: reading runs still works.
+    const { runId } = first.structuredContent as { runId: string };
+    const read = await mcp.callTool({ name: 'get_run', arguments: { runId } });
+    expect(read.isError).toBeFalsy();
+  });
+
+  it('closes an open event WebSocket when its user is disabled, and keeps the others open', async () => {
+    const run = (await (
+      await admin.post('/api/v1/runs', { requirement: REQUIREMENT, template: 'design' })
+    ).json()) as Run;
+    const { client: victim, id } = await createUser('disabled-dora', 'viewer');
+    const { client: other } = await createUser('staying-sam', 'viewer');
+    const doomed = eventSocket(h.url, run.id, victim.token);
+    const staying = eventSocket(h.url, run.id, other.token);
+    await Promise.all([doomed.opened, staying.opened]);
+    await until('events on the socket', async () => (doomed.messages.length > 0 ? true : undefined));
+
+    const disabledAt = Date.now();
+    await admin.json(`/api/v1/users/${id}`, { method: 'PATCH', body: { disabled: true } });
+    const closed = await doomed.closed;
+    expect(closed.code).toBe(1008);
+    expect(closed.reason).toContain('disabled');
+    expect(closed.at - disabledAt).toBeLessThan(2_000);
+    // A reconnect with the same token is refused at the upgrade.
+    await expect(eventSocket(h.url, run.id, victim.token).opened).rejects.toThrow(/401/);
+    expect(staying.ws.readyState).toBe(WebSocket.OPEN);
+    staying.ws.close();
+  });
+
+  it('closes an event WebSocket when its session token expires', async () => {
+    const short = await startHarness({ sessionTtlSeconds: 2 }, h.home);
+    try {
+      const run = (await (
+        await admin.post('/api/v1/runs', { requirement: REQUIREMENT, template: 'design' })
+      ).json()) as Run;
+      const session = await login(short.url, 'admin', ADMIN_PASSWORD);
+      const socket = eventSocket(short.url, run.id, session.token);
+      await socket.opened;
+      const openedAt = Date.now();
+      const closed = await socket.closed;
+      expect(closed.code).toBe(1008);
+      expect(closed.reason).toContain('expired');
+      expect(closed.at - openedAt).toBeLessThan(3_500);
+    } finally {
+      await short.server.close();
+      await short.runtime.close();
+    }
+  });
+});
+
+describe('password hashing (issue 18: scrypt N=2^14)', () => {
+  it('still accepts a password hashed with the old parameters, and rehashes it with the current ones at login', async () => {
+    const users = new UserStore(h.runtime.store.db);
+    const salt = randomBytes(16);
+    const oldKey = scryptSync('old-hash-password', salt, 32, { N: 2 ** 14, r: 8, p: 1 });
+    const oldHash = ['scrypt', 2 ** 14, 8, 1, salt.toString('base64url'), oldKey.toString('base64url')].join(
+      '$',
+    );
+    const user = await users.insertUser({ username: 'olden', role: 'viewer', passwordHash: oldHash });
+
+    const wrong = await fetch(`${h.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'olden', password: 'not-it' }),
+    });
+    expect(wrong.status).toBe(401);
+    expect((await users.getUser(user.id))?.passwordHash).toBe(oldHash);
+
+    await login(h.url, 'olden', 'old-hash-password');
+    const upgraded = (await users.getUser(user.id))?.passwordHash ?? '';
+    expect(upgraded.split('$').slice(0, 4)).toEqual(['scrypt', String(2 ** 15), '8', '3']);
+    await login(h.url, 'olden', 'old-hash-password');
+    expect((await users.getUser(user.id))?.passwordHash).toBe(upgraded);
   });
 });
