@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Runtime } from '../orchestrator/runtime.js';
 import type { UserStore } from '../store/users.js';
 import type { Authenticator, AuthUser } from './auth/authenticator.js';
+import type { AuthFailureLimiter } from './auth/failures.js';
 import { can, type Permission } from './auth/rbac.js';
 import { ApiError, RequestValidationError } from './errors.js';
 
@@ -17,6 +18,8 @@ export interface ApiContext {
   runtime: Runtime;
   users: UserStore;
   auth: Authenticator;
+  /** Failed authentications per IP: counted before the general, per-user rate limit. */
+  authFailures: AuthFailureLimiter;
   routes: RouteRegistry;
 }
 
@@ -95,12 +98,28 @@ export function credentialOf(req: FastifyRequest, allowQuery: boolean): string |
 
 /** The onRequest hook that authenticates and applies the permission table. */
 export function guard(ctx: ApiContext, access: Access, allowQueryToken = false) {
-  return async (req: FastifyRequest): Promise<void> => {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (access === 'public') return;
+    // Refused before the credential is looked at: guessing must not go on at full speed.
+    const wait = ctx.authFailures.retryAfter(req.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new ApiError(
+        'RATE_LIMITED',
+        `too many failed authentications from this address: ${ctx.authFailures.max} per ${ctx.authFailures.windowMs / 1000} s; retry after ${wait} s`,
+      );
+    }
     const credential = credentialOf(req, allowQueryToken);
-    if (credential === undefined)
+    if (credential === undefined) {
+      ctx.authFailures.fail(req.ip);
       throw new ApiError('UNAUTHORIZED', 'authentication required: send Authorization: Bearer <token>');
-    req.user = await ctx.auth.authenticate(credential);
+    }
+    try {
+      req.user = await ctx.auth.authenticate(credential);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') ctx.authFailures.fail(req.ip);
+      throw err;
+    }
     if (access !== 'authenticated' && !can(req.user.role, access)) {
       throw new ApiError(
         'FORBIDDEN',

@@ -11,6 +11,7 @@ import { closeMcpSessions, handleMcpRequest } from '../mcp/http.js';
 import type { Runtime } from '../orchestrator/runtime.js';
 import { UserStore } from '../store/users.js';
 import { Authenticator, loadOrCreateSecret } from './auth/authenticator.js';
+import { AuthFailureLimiter } from './auth/failures.js';
 import { generatePassword, hashPassword } from './auth/passwords.js';
 import { can } from './auth/rbac.js';
 import { installErrorHandlers, problem, sendProblem } from './errors.js';
@@ -36,8 +37,12 @@ export interface ApiServerOptions {
   bodyLimit?: number;
   /** Requests per user (or per IP when anonymous) per window. */
   rateLimit?: { max: number; timeWindowMs: number };
+  /** Failed authentications (missing, bad, expired or revoked credentials) per IP per window. */
+  authFailureRateLimit?: { max: number; timeWindowMs: number };
   /** Login attempts per IP per window. */
   loginRateLimit?: { max: number; timeWindowMs: number };
+  /** How often an open WebSocket re-checks its credential (default 10 s; changes made here apply at once). */
+  socketRecheckMs?: number;
   /** Session JWT lifetime (default 15 minutes). */
   sessionTtlSeconds?: number;
   /** The built SmartUI; default `web/dist` of this package. */
@@ -137,7 +142,13 @@ export async function buildApiApp(
     users,
     options.sessionTtlSeconds ?? 15 * 60,
   );
-  const ctx: ApiContext = { runtime, users, auth, routes: new RouteRegistry() };
+  const ctx: ApiContext = {
+    runtime,
+    users,
+    auth,
+    authFailures: new AuthFailureLimiter(options.authFailureRateLimit ?? { max: 30, timeWindowMs: 60_000 }),
+    routes: new RouteRegistry(),
+  };
   const limit = options.rateLimit ?? { max: 1_200, timeWindowMs: 60_000 };
   const loginLimit = options.loginRateLimit ?? { max: 10, timeWindowMs: 60_000 };
 
@@ -191,7 +202,9 @@ export async function buildApiApp(
   await app.register(async (scope) => operationsPlugin(scope, ctx));
   await app.register(async (scope) => enginesPlugin(scope, ctx));
   await app.register(async (scope) => auditPlugin(scope, ctx));
-  await app.register(async (scope) => eventsPlugin(scope, ctx));
+  await app.register(async (scope) =>
+    eventsPlugin(scope, ctx, { recheckMs: options.socketRecheckMs ?? 10_000 }),
+  );
   await app.register(async (scope) => metricsPlugin(scope, ctx));
 
   // The orchestrator's own MCP server (Streamable HTTP), for Claude Desktop, Cursor, Kilo Code.
@@ -205,8 +218,12 @@ export async function buildApiApp(
       // The MCP tools check the same RBAC table as the REST routes: mcp:use is not gates:decide.
       await handleMcpRequest(runtime, req.raw, reply.raw, req.body, {
         actor: user.username,
-        role: user.role,
-        may: (permission) => can(user.role, permission),
+        // The role now, not the one at connect: the session outlives this request.
+        check: async (permission) => {
+          const current = await auth.currentUser(user.id);
+          if (current === undefined) return { allowed: false, role: 'disabled' };
+          return { allowed: can(current.role, permission), role: current.role };
+        },
       });
     },
   });

@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   LLM_OUTPUT_INVALID: { status: 502, usage: false, retryable: false, fromEngine: true },
   LLM_CASSETTE_MISS: { status: 500, usage: false, retryable: false, fromEngine: true },
   BUDGET_EXCEEDED: { status: 429, usage: false, retryable: false, fromEngine: true },
+  // Automatic gate policies asked for by someone who is not an admin.
+  AUTO_GATES_FORBIDDEN: { status: 403, usage: true, retryable: false, fromEngine: false },
   INTERNAL: { status: 500, usage: false, retryable: true, fromEngine: false },
   // Raised by the API gateway itself (src/api/errors.ts).
   UNAUTHORIZED: { status: 401, usage: false, retryable: false, fromEngine: false },
@@ -113,6 +115,16 @@ export class IllegalTransitionError extends PowerAutoError {
 export class PathRefusedError extends PowerAutoError {
   constructor(path: string, reason: string) {
     super('PATH_REFUSED', `refused path ${JSON.stringify(path)}: ${reason}`);
+  }
+}
+
+/** Automatic gate policies asked for by someone who is not an admin (REST 403, MCP tool error). */
+export class AutoGatesForbiddenError extends PowerAutoError {
+  constructor(gates: string[], role: string) {
+    super(
+      'AUTO_GATES_FORBIDDEN',
+      `automatic gate policies (${gates.join(', ')}) need the admin role; your role is ${role}. Leave the gates required and ask a reviewer to decide them.`,
+    );
   }
 }
 

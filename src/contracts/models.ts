@@ -42,9 +42,18 @@ export type StepKind = z.infer<typeof StepKind>;
 export const Metrics = z.record(z.string(), z.number());
 export type Metrics = z.infer<typeof Metrics>;
 
+/** Who asked for automatic gates, when, and which: set by the orchestrator, never by the caller. */
+export const AutoApproval = z.object({
+  by: z.string(),
+  at: z.string(),
+  gates: z.array(GateName),
+});
+export type AutoApproval = z.infer<typeof AutoApproval>;
+
 export const RunOptions = z.object({
   gatePolicies: z.partialRecord(GateName, GatePolicy).default({}),
   maxFixRounds: z.number().int().min(0).max(10).default(3),
+  autoApproval: AutoApproval.optional(),
 });
 export type RunOptions = z.infer<typeof RunOptions>;
 

@@ -1,22 +1,28 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { PowerAutoError } from '../contracts/errors.js';
+import { AutoGatesForbiddenError, PowerAutoError } from '../contracts/errors.js';
 import { GateName, TemplateName } from '../contracts/models.js';
 import { summarize } from '../orchestrator/run-summary.js';
 import type { Runtime } from '../orchestrator/runtime.js';
 
 /** The permissions the tools need, named as in the API's RBAC table. */
-export type McpPermission = 'projects:write' | 'runs:read' | 'runs:write' | 'gates:decide';
+export type McpPermission = 'projects:write' | 'runs:read' | 'runs:write' | 'gates:decide' | 'gates:auto';
 
 /** Who is calling: the local user on stdio (trusted like the CLI), a signed-in user over HTTP. */
 export interface McpCaller {
   actor: string;
-  role: string;
-  may(permission: McpPermission): boolean;
+  /**
+   * Asked on every tool call, not once at connect: a user demoted or disabled while their session is
+   * open loses the permission at the next call.
+   */
+  check(permission: McpPermission): Promise<{ allowed: boolean; role: string }>;
 }
 
-export const LOCAL_CALLER: McpCaller = { actor: 'mcp', role: 'local', may: () => true };
+export const LOCAL_CALLER: McpCaller = {
+  actor: 'mcp',
+  check: async () => ({ allowed: true, role: 'local' }),
+};
 
 const RunId = z.string().min(1).describe('run id, e.g. run_1a2b3c4d5e6f');
 const Gate = z
@@ -32,15 +38,12 @@ export function createOrchestratorMcpServer(runtime: Runtime, caller: McpCaller 
   const { orchestrator } = runtime;
   const actor = caller.actor;
   /** Refuses a tool the caller's role may not use, with the same words as the REST API. */
-  const answer = (permission: McpPermission, fn: () => Promise<object>) =>
-    caller.may(permission)
+  const answer = async (permission: McpPermission, fn: () => Promise<object>) => {
+    const { allowed, role } = await caller.check(permission);
+    return allowed
       ? respond(fn)
-      : Promise.resolve(
-          failure(
-            'FORBIDDEN',
-            `your role (${caller.role}) may not do this: it needs the ${permission} permission`,
-          ),
-        );
+      : failure('FORBIDDEN', `your role (${role}) may not do this: it needs the ${permission} permission`);
+  };
   const server = new McpServer({ name: 'powerautomation', version: '0.1.0' });
   const advance = (runId: string) => {
     orchestrator.drive(runId).catch((err: unknown) => {
@@ -76,6 +79,11 @@ export function createOrchestratorMcpServer(runtime: Runtime, caller: McpCaller 
     },
     (args) =>
       answer('runs:write', async () => {
+        if (args.autoApprove) {
+          // The same rule as REST: skipping every review is an admin's call.
+          const { allowed, role } = await caller.check('gates:auto');
+          if (!allowed) throw new AutoGatesForbiddenError(GateName.options, role);
+        }
         const gatePolicies = args.autoApprove
           ? Object.fromEntries(GateName.options.map((g) => [g, 'auto']))
           : {};

@@ -15,6 +15,8 @@ import type { StepExecutor } from '../contracts/executor.js';
 import {
   type Approval,
   type Artifact,
+  type AutoApproval,
+  GateName,
   type Project,
   type Run,
   RunOptions,
@@ -142,6 +144,11 @@ export class Orchestrator {
     if (!parsedOptions.success)
       throw new BadInputError(`invalid run options: ${parsedOptions.error.issues[0]?.message}`);
     const actor = request.actor ?? 'system';
+    // A caller cannot name someone else as the one who turned the gates off.
+    const { autoApproval: _claimed, ...options } = parsedOptions.data;
+    const autoGates = GateName.options.filter((g) => options.gatePolicies[g] === 'auto');
+    const autoApproval: AutoApproval | undefined =
+      autoGates.length === 0 ? undefined : { by: actor, at: now(), gates: autoGates };
     const project =
       request.projectId === undefined
         ? await this.createProject(projectNameFrom(requirement), actor, request.workspace)
@@ -152,7 +159,7 @@ export class Orchestrator {
       template,
       status: 'created',
       requirement,
-      options: parsedOptions.data,
+      options: autoApproval === undefined ? options : { ...options, autoApproval },
       error: null,
       createdAt: now(),
       updatedAt: now(),
@@ -173,6 +180,13 @@ export class Orchestrator {
       );
       this.store.appendEvent(events, run.id, 'run.created', { template, projectId: project.id });
       await this.store.insertAudit(tx, { actor, action: 'run.create', target: run.id, detail: { template } });
+      if (autoApproval !== undefined)
+        await this.store.insertAudit(tx, {
+          actor,
+          action: 'run.gates_auto',
+          target: run.id,
+          detail: { gates: autoApproval.gates, gatePolicies: options.gatePolicies },
+        });
     });
     return run;
   }

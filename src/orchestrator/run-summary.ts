@@ -1,6 +1,9 @@
 import type { RunStatus } from '../contracts/models.js';
 import type { RunView } from './orchestrator.js';
 
+/** The approval actor of a gate the policy passed. */
+export const AUTO_ACTOR = 'policy:auto';
+
 /** The object `run --json` and `status --json` print (DESIGN.md section 8). */
 export interface RunSummary {
   runId: string;
@@ -9,6 +12,10 @@ export interface RunSummary {
   workspace: string;
   error: string | null;
   waitingAt: string[];
+  /** Set when the run's starter turned gates to automatic: who, when, which; null when every gate waits. */
+  autoApproval: { by: string; at: string; gates: string[] } | null;
+  /** Gate steps that passed without a person (policy:auto), whoever set the policy. */
+  autoApprovedGates: string[];
   steps: {
     key: string;
     status: string;
@@ -28,6 +35,8 @@ export function summarize(view: RunView, deployments: RunSummary['deployments'] 
     workspace: view.project.workspacePath,
     error: view.run.error,
     waitingAt: view.steps.filter((s) => s.status === 'waiting_approval').map((s) => s.key),
+    autoApproval: view.run.options.autoApproval ?? null,
+    autoApprovedGates: view.approvals.filter((a) => a.actor === AUTO_ACTOR).map((a) => a.stepKey),
     steps: view.steps.map((s) => ({
       key: s.key,
       status: s.status,

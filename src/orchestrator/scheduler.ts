@@ -561,7 +561,11 @@ export class Scheduler {
       actor: 'policy:auto',
       action: 'gate.approve',
       target: `${run.id}/${step.key}`,
-      detail: { policy },
+      // Whose choice skipped the review: the run's starter, or the config file (the operator's).
+      detail: {
+        policy,
+        setBy: run.options.gatePolicies[gate] === 'auto' ? (run.options.autoApproval?.by ?? null) : 'config',
+      },
     });
     store.appendEvent(events, run.id, 'gate.decided', {
       gate,

@@ -13,6 +13,8 @@ export function Projects({ session }: { session: Session }) {
   const [policies, setPolicies] = useState<Record<string, 'required' | 'auto'>>({});
   const [error, setError] = useState<string | null>(null);
   const canStart = session.permissions.includes('runs:write');
+  // The server refuses automatic gates to anyone but an admin; do not offer what would fail.
+  const canAutoGate = session.permissions.includes('gates:auto');
 
   const refresh = useCallback(async () => {
     const [p, r] = await Promise.all([
@@ -67,24 +69,26 @@ export function Projects({ session }: { session: Session }) {
                   <option value="prototype">prototype</option>
                 </select>
               </label>
-              <fieldset>
-                <legend>{t('gatePolicies')}</legend>
-                {GATES.map((gate) => (
-                  <label key={gate}>
-                    {gate}{' '}
-                    <select
-                      name={`gate-${gate}`}
-                      value={policies[gate] ?? 'required'}
-                      onChange={(e) =>
-                        setPolicies({ ...policies, [gate]: e.target.value as 'required' | 'auto' })
-                      }
-                    >
-                      <option value="required">{t('required')}</option>
-                      <option value="auto">{t('auto')}</option>
-                    </select>
-                  </label>
-                ))}
-              </fieldset>
+              {canAutoGate && (
+                <fieldset>
+                  <legend>{t('gatePolicies')}</legend>
+                  {GATES.map((gate) => (
+                    <label key={gate}>
+                      {gate}{' '}
+                      <select
+                        name={`gate-${gate}`}
+                        value={policies[gate] ?? 'required'}
+                        onChange={(e) =>
+                          setPolicies({ ...policies, [gate]: e.target.value as 'required' | 'auto' })
+                        }
+                      >
+                        <option value="required">{t('required')}</option>
+                        <option value="auto">{t('auto')}</option>
+                      </select>
+                    </label>
+                  ))}
+                </fieldset>
+              )}
             </div>
             {error && (
               <p role="alert" className="error">

@@ -276,6 +276,8 @@ export function RunPage({ runId, session }: { runId: string; session: Session })
   const done = view.steps.filter((s) => ['succeeded', 'skipped'].includes(s.status)).length;
   const waiting = view.steps.filter((s) => s.status === 'waiting_approval');
   const canDecide = session.permissions.includes('gates:decide');
+  // Gates the policy passed: nobody reviewed them, and the page says so.
+  const autoPassed = view.approvals.filter((a) => a.actor === 'policy:auto').map((a) => a.stepKey);
   const canRun = session.permissions.includes('runs:write');
   const shown = TABS.filter((tb) => latest.has(tb.step));
 
@@ -294,6 +296,12 @@ export function RunPage({ runId, session }: { runId: string; session: Session })
         </span>
         {view.run.error && <span className="error"> {view.run.error}</span>}
       </p>
+      {autoPassed.length > 0 && (
+        <p className="warn" data-testid="auto-approved">
+          {t('autoApproved')}: {autoPassed.map((k) => k.replace(/^gate:/, '')).join(', ')}
+          {view.run.options.autoApproval && ` (${t('autoApprovedBy')} ${view.run.options.autoApproval.by})`}
+        </p>
+      )}
       <label className="progress">
         {t('progress')} {done}/{view.steps.length}
         <progress max={view.steps.length} value={done} />

@@ -6,6 +6,7 @@ import type { UserRole } from '../../contracts/models.js';
 import { now } from '../../store/store.js';
 import type { StoredUser, UserStore } from '../../store/users.js';
 import { ApiError } from '../errors.js';
+import { Lru } from './lru.js';
 
 export interface AuthUser {
   id: string;
@@ -20,6 +21,8 @@ const API_TOKEN_PREFIX = 'pat_';
 /** Cached identity lookups: a disabled user or a revoked token is refused within this long. */
 const CACHE_MS = 1_000;
 const TOUCH_EVERY_MS = 60_000;
+/** Entries per identity cache; beyond it the least recently used goes. */
+export const CACHE_CAP = 10_000;
 
 /** Reads the HS256 secret from `$POWERAUTO_HOME/api-secret`, creating it (0600) on first start. */
 export function loadOrCreateSecret(home: string): Uint8Array {
@@ -40,11 +43,16 @@ export class Authenticator {
   readonly #secret: Uint8Array;
   readonly #users: UserStore;
   readonly ttlSeconds: number;
-  readonly #userCache = new Map<string, { user: StoredUser | undefined; until: number }>();
-  readonly #tokenCache = new Map<string, { user: AuthUser | null; tokenId: string | null; until: number }>();
-  readonly #touched = new Map<string, number>();
+  // Every cache is capped: its keys come from what clients send (user ids from signed tokens, token
+  // hashes of any `pat_` guess, token texts), and a flood of distinct ones must not grow memory.
+  readonly #userCache = new Lru<string, { user: StoredUser | undefined; until: number }>(CACHE_CAP);
+  readonly #tokenCache = new Lru<string, { user: AuthUser | null; tokenId: string | null; until: number }>(
+    CACHE_CAP,
+  );
+  readonly #touched = new Lru<string, number>(CACHE_CAP);
+  readonly #listeners = new Set<() => void>();
   /** Verified session tokens (signature and expiry checked once), by token text. */
-  readonly #verified = new Map<string, { subject: string; exp: number }>();
+  readonly #verified = new Lru<string, { subject: string; exp: number }>(CACHE_CAP);
 
   constructor(secret: Uint8Array, users: UserStore, ttlSeconds: number) {
     this.#secret = secret;
@@ -90,8 +98,6 @@ export class Authenticator {
       });
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
         throw new ApiError('UNAUTHORIZED', 'the token names no user');
-      // Bounded: a flood of distinct valid tokens cannot grow it without limit.
-      if (this.#verified.size > 10_000) this.#verified.clear();
       this.#verified.set(credential, { subject: payload.sub, exp: payload.exp * 1000 });
       return payload.sub;
     } catch (err) {
@@ -101,10 +107,33 @@ export class Authenticator {
     }
   }
 
+  /** The user as the database has them now (cached briefly), or undefined when gone or disabled. */
+  async currentUser(id: string): Promise<StoredUser | undefined> {
+    const user = await this.#user(id);
+    return user === undefined || user.disabledAt !== null ? undefined : user;
+  }
+
   /** Drops cached identities after users or tokens change. */
+  /** How many entries the identity caches hold now (for tests and metrics). */
+  cacheSizes(): { users: number; tokens: number; verified: number; touched: number } {
+    return {
+      users: this.#userCache.size,
+      tokens: this.#tokenCache.size,
+      verified: this.#verified.size,
+      touched: this.#touched.size,
+    };
+  }
+
   forget(): void {
     this.#userCache.clear();
     this.#tokenCache.clear();
+    for (const listener of this.#listeners) listener();
+  }
+
+  /** Called after users, tokens or sessions change, so long-lived connections re-check at once. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   async #user(id: string): Promise<StoredUser | undefined> {

@@ -1,7 +1,10 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 
 // scrypt from node:crypto: no native addon to build, parameters stored beside each hash so they can grow.
-const PARAMS = { N: 16_384, r: 8, p: 1 } as const;
+// OWASP Password Storage Cheat Sheet: N=2^17,r=8,p=1 and N=2^15,r=8,p=3 are equally strong; the second
+// needs 32 MiB a hash instead of 128 MiB, so concurrent logins cannot exhaust memory as fast.
+export const PASSWORD_PARAMS = { N: 2 ** 15, r: 8, p: 3 } as const;
+const PARAMS = PASSWORD_PARAMS;
 const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
@@ -10,6 +13,7 @@ function derive(password: string, salt: Buffer, options: ScryptOptions): Promise
       password.normalize('NFKC'),
       salt,
       KEY_LENGTH,
+      // 128·N·r bytes: 32 MiB for today's parameters; a stored hash asking for more is refused.
       { ...options, maxmem: 64 * 1024 * 1024 },
       (err, key) => (err ? reject(err) : resolve(key)),
     ),
@@ -36,6 +40,18 @@ export async function verifyPassword(password: string, stored: string | null): P
     p: Number(p),
   });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** True when a stored hash was made with weaker parameters than today's: rehash it at the next login. */
+export function needsRehash(stored: string | null): boolean {
+  if (stored === null) return false;
+  const [scheme, n, r, p] = stored.split('$');
+  return (
+    scheme !== 'scrypt' ||
+    Number(n) < PARAMS.N ||
+    Number(r) < PARAMS.r ||
+    Number(n) * Number(p) < PARAMS.N * PARAMS.p
+  );
 }
 
 /** A readable random password for the first admin. */

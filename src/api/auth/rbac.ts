@@ -11,6 +11,8 @@ export const PERMISSIONS = {
   'runs:read': ['admin', 'maintainer', 'reviewer', 'viewer'],
   'runs:write': ['admin', 'maintainer'],
   'gates:decide': ['admin', 'reviewer'],
+  // Automatic gate policies skip every review at once, so only an admin may ask for them.
+  'gates:auto': ['admin'],
   'deployments:read': ['admin', 'maintainer', 'reviewer', 'viewer'],
   'deployments:write': ['admin', 'maintainer'],
   'engines:read': ['admin', 'maintainer', 'reviewer', 'viewer'],
@@ -25,6 +27,13 @@ export type Permission = keyof typeof PERMISSIONS;
 
 export function can(role: UserRole, permission: Permission): boolean {
   return (PERMISSIONS[permission] as readonly UserRole[]).includes(role);
+}
+
+/** The gates a set of run policies would pass without a person. */
+export function autoGatesOf(policies: Partial<Record<string, string>> | undefined): string[] {
+  return Object.entries(policies ?? {})
+    .filter(([, policy]) => policy === 'auto')
+    .map(([gate]) => gate);
 }
 
 export function permissionsOf(role: UserRole): Permission[] {

@@ -1,11 +1,26 @@
 import type { FastifyInstance } from 'fastify';
+import { decodeJwt } from 'jose';
+import { can } from '../auth/rbac.js';
 import { RequestValidationError } from '../errors.js';
-import { type ApiContext, guard } from '../route.js';
+import { type ApiContext, credentialOf, guard } from '../route.js';
 import { EventMessage, EventsQuery } from '../schemas.js';
 
 /** A client this far behind is cut off (it reconnects with `since` and loses nothing). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const PING_MS = 25_000;
+/** WebSocket close code 1008: the connection no longer meets the server's policy. */
+const POLICY_VIOLATION = 1008;
+
+/** Milliseconds until a (verified) session JWT expires; null for API tokens. */
+function jwtExpiresIn(credential: string): number | null {
+  if (credential.startsWith('pat_')) return null;
+  try {
+    const { exp } = decodeJwt(credential);
+    return typeof exp === 'number' ? Math.max(0, exp * 1000 - Date.now()) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The bus hands the same event object to every watcher: serialise it once, not once per client. */
 const serialised = new WeakMap<object, string>();
@@ -23,7 +38,11 @@ function encode(event: object): string {
  * in order and without a gap (Orchestrator.watch). Each message is one RunEvent as JSON. Browsers
  * cannot set headers on a WebSocket, so the token may also come as `?token=`.
  */
-export async function eventsPlugin(app: FastifyInstance, ctx: ApiContext) {
+export async function eventsPlugin(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  options: { recheckMs: number } = { recheckMs: 10_000 },
+) {
   ctx.routes.add({
     method: 'GET',
     url: '/api/v1/events',
@@ -52,9 +71,34 @@ export async function eventsPlugin(app: FastifyInstance, ctx: ApiContext) {
       let closed = false;
       let unsubscribe: (() => void) | undefined;
       const ping = setInterval(() => socket.ping(), PING_MS);
+      // The credential was checked at the upgrade; the socket lives longer than that check. It is
+      // checked again when users or tokens change, every recheckMs, and when the JWT expires.
+      const credential = credentialOf(req, true) ?? '';
+      const recheck = async () => {
+        if (closed) return;
+        try {
+          const user = await ctx.auth.authenticate(credential);
+          if (can(user.role, 'runs:read')) return;
+          socket.close(POLICY_VIOLATION, `your role (${user.role}) may no longer read runs`);
+        } catch (err) {
+          if (closed) return;
+          socket.close(POLICY_VIOLATION, err instanceof Error ? err.message.slice(0, 120) : 'unauthorized');
+        }
+        stop();
+      };
+      const timer = setInterval(() => void recheck(), options.recheckMs);
+      const offChange = ctx.auth.onChange(() => void recheck());
+      const expiresIn = jwtExpiresIn(credential);
+      const expiry =
+        expiresIn === null
+          ? undefined
+          : setTimeout(() => void recheck(), Math.min(expiresIn + 50, 2 ** 31 - 1));
       const stop = () => {
         closed = true;
         clearInterval(ping);
+        clearInterval(timer);
+        clearTimeout(expiry);
+        offChange();
         unsubscribe?.();
       };
       socket.on('close', stop);

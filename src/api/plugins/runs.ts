@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ConflictError, NotFoundError } from '../../contracts/errors.js';
+import { AutoGatesForbiddenError, ConflictError, NotFoundError } from '../../contracts/errors.js';
 import { Project, Run, RunStatus } from '../../contracts/models.js';
+import { autoGatesOf, can } from '../auth/rbac.js';
 import { type ApiContext, route } from '../route.js';
 import {
   CreateProjectBody,
@@ -99,6 +100,9 @@ export async function runsPlugin(app: FastifyInstance, ctx: ApiContext) {
     response: Run,
     status: 201,
     handler: async ({ body, user, req }) => {
+      const auto = autoGatesOf(body.options.gatePolicies);
+      if (auto.length > 0 && !can(user.role, 'gates:auto'))
+        throw new AutoGatesForbiddenError(auto, user.role);
       const run = await orchestrator.startRun({
         requirement: body.requirement,
         template: body.template,

@@ -4,7 +4,7 @@ import { BadInputError, ConflictError, NotFoundError } from '../../contracts/err
 import { now } from '../../store/store.js';
 import type { StoredToken, StoredUser } from '../../store/users.js';
 import { Authenticator } from '../auth/authenticator.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
 import { can, permissionsOf } from '../auth/rbac.js';
 import { ApiError } from '../errors.js';
 import { type ApiContext, route } from '../route.js';
@@ -66,8 +66,17 @@ export async function usersPlugin(
         await audit(runtime, body.username, 'auth.login_failed', body.username, null);
         throw new ApiError('UNAUTHORIZED', 'wrong user name or password');
       }
+      // Hashes made with older, weaker parameters are upgraded while the password is at hand.
+      const rehashed = needsRehash(user.passwordHash);
+      if (rehashed) await users.updateUser(user.id, { passwordHash: await hashPassword(body.password) });
       const { token, expiresAt } = await auth.issue(user);
-      await audit(runtime, user.username, 'auth.login', user.id, null);
+      await audit(
+        runtime,
+        user.username,
+        'auth.login',
+        user.id,
+        rehashed ? { passwordRehashed: true } : null,
+      );
       return {
         token,
         tokenType: 'Bearer' as const,

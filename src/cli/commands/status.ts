@@ -80,6 +80,12 @@ export async function printSummary(runtime: Runtime, runId: string, json: boolea
     `run ${summary.runId}: ${summary.status}${summary.error ? ` (${summary.error})` : ''}\n`,
   );
   process.stdout.write(`workspace: ${summary.workspace}\n`);
+  if (summary.autoApprovedGates.length > 0) {
+    const by = summary.autoApproval === null ? 'the config file' : summary.autoApproval.by;
+    process.stdout.write(
+      `auto-approved without review (set by ${by}): ${summary.autoApprovedGates.join(', ')}\n`,
+    );
+  }
   for (const d of summary.deployments) {
     process.stdout.write(`${d.environment}: ${d.url} (${d.version}, ${d.status})\n`);
   }
