@@ -73,7 +73,7 @@ export async function exposePort(sandbox: Sandbox, port: number, command: string
 
   const isJailSocket = (path: string): boolean => {
     const info = lstatSync(path, { throwIfNoEntry: false });
-    return info !== undefined && info.isSocket() && (sandbox.uid === null || info.uid === sandbox.uid);
+    return info?.isSocket() === true && (sandbox.uid === null || info.uid === sandbox.uid);
   };
   let ready = false;
   const adopt = (): boolean => {
