@@ -1,8 +1,18 @@
-import { lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { Sandbox } from './sandbox.js';
+
+const ServiceExit = z.object({
+  code: z.number().int().nullable(),
+  signal: z
+    .string()
+    .regex(/^SIG[A-Z0-9]+$/)
+    .nullable()
+    .transform((s) => s as NodeJS.Signals | null),
+});
 
 /**
  * Runs inside the sandbox as `node service-relay.mjs CONFIG` (CONFIG: `{socket, port, command}`):
@@ -13,7 +23,7 @@ import type { Sandbox } from './sandbox.js';
  */
 export const SERVICE_RELAY_SOURCE = `
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { constants } from 'node:os';
 
@@ -24,7 +34,13 @@ child.on('error', (err) => {
   process.stderr.write('service relay: ' + err.message + '\\n');
   process.exit(127);
 });
-child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
+child.on('exit', (code, signal) => {
+  // The host cannot see how the service ended (this relay's status is what it sees): say it.
+  try {
+    writeFileSync(config.exitFile, JSON.stringify({ code, signal }));
+  } catch {}
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
+});
 for (const name of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(name, () => child.kill(name));
 rmSync(config.socket, { force: true });
 const server = createServer((outer) => {
@@ -45,6 +61,8 @@ export interface ExposedPort {
   /** What to run in the sandbox: `node relayPath configPath`. */
   relayPath: string;
   configPath: string;
+  /** How the service ended, as the relay reported it (the jail wrote it: informational only). */
+  serviceExit(): { code: number | null; signal: NodeJS.Signals | null } | null;
   /** Whether the jail's relay socket has been taken over (the host side can reach the service). */
   readonly connected: boolean;
   close(): Promise<void>;
@@ -69,7 +87,8 @@ export async function exposePort(sandbox: Sandbox, port: number, command: string
   const adopted = join(privateDir, 'service.sock');
   mkdirSync(privateDir, { mode: 0o700 });
   await writeFile(relayPath, SERVICE_RELAY_SOURCE);
-  await writeFile(configPath, JSON.stringify({ socket: offered, port, command }));
+  const exitFile = join(sandbox.tmpDir, 'service-exit.json');
+  await writeFile(configPath, JSON.stringify({ socket: offered, port, command, exitFile }));
 
   const isJailSocket = (path: string): boolean => {
     const info = lstatSync(path, { throwIfNoEntry: false });
@@ -121,6 +140,15 @@ export async function exposePort(sandbox: Sandbox, port: number, command: string
   return {
     relayPath,
     configPath,
+    serviceExit: () => {
+      try {
+        const info = lstatSync(exitFile, { throwIfNoEntry: false });
+        if (info === undefined || !info.isFile() || info.size > 200) return null;
+        return ServiceExit.parse(JSON.parse(readFileSync(exitFile, 'utf8')));
+      } catch {
+        return null;
+      }
+    },
     get connected() {
       return ready;
     },

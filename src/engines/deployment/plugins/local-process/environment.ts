@@ -320,21 +320,19 @@ export class EnvironmentSupervisor {
     const running: Running = {
       child,
       expected: false,
-      exited: new Promise((resolve) =>
-        child.once('exit', () => {
-          void launched.cleanup().finally(resolve);
-        }),
-      ),
+      exited: launched.exited.then(() => undefined),
     };
     child.once('error', () => undefined);
     this.#running.set(rec.version, running);
     rec.jailPid = child.pid ?? null;
     rec.pid = rec.jailPid;
     this.#event('started', rec.version, `pid ${rec.pid} on port ${port}`, null);
-    child.once('exit', (code, signal) => {
+    child.once('exit', () => {
       if (this.#running.get(rec.version) === running) this.#running.delete(rec.version);
-      // The restart must find the port free again.
-      if (!running.expected) void running.exited.then(() => this.#crashed(rec, code, signal));
+    });
+    // After the jail is freed: a restart must find the port free again.
+    void launched.exited.then(({ code, signal }) => {
+      if (!running.expected) void this.#crashed(rec, code, signal);
     });
 
     const deadline = Date.now() + this.#settings.healthTimeoutMs;

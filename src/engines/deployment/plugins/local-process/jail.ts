@@ -18,8 +18,11 @@ export interface LaunchedRelease {
   isolation: ReleaseIsolation;
   /** The host pid of the service process once it runs (inside the jail: the relay's child). */
   servicePid(): number | null;
-  /** Frees the port relay, the cgroup and the sandbox's directory; once the child has exited. */
-  cleanup(): Promise<void>;
+  /**
+   * Resolves once the process has exited and its port relay, cgroup and sandbox directory are
+   * freed, with how the service ended (inside the jail, as its relay saw it).
+   */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** Host pids whose parent is `pid` (from /proc; the jail's processes are visible from the host). */
@@ -108,8 +111,20 @@ export async function launchRelease(
     limits: limits === null ? null : { ...limits },
     reason: iso.reason,
   };
-  let cleaned: Promise<void> | undefined;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      const how = exposed?.serviceExit() ?? { code, signal };
+      void (async () => {
+        finish();
+        await exposed?.close();
+        await sandbox.dispose();
+      })()
+        .catch(() => undefined)
+        .finally(() => resolve(how));
+    });
+  });
   return {
+    exited,
     child,
     isolation,
     servicePid: () => {
@@ -119,14 +134,6 @@ export async function launchRelease(
       // leader (unshare) -> the jail's first process (the relay) -> the service
       const relay = childrenOf(leader)[0];
       return relay === undefined ? null : (childrenOf(relay)[0] ?? null);
-    },
-    cleanup: () => {
-      cleaned ??= (async () => {
-        finish();
-        await exposed?.close();
-        await sandbox.dispose();
-      })();
-      return cleaned;
     },
   };
 }
