@@ -77,6 +77,39 @@ export const SmokeCheck = z.object({
 });
 export type SmokeCheck = z.infer<typeof SmokeCheck>;
 
+/** How one resource limit of a jailed release is enforced (cgroup v2/v1, or none and why). */
+export const LimitHeld = z.object({
+  enforcedBy: z.string(),
+  max: z.number().nullable(),
+  reason: z.string().nullable(),
+});
+
+/**
+ * What held for a deployed release (local-process): its jail as measured by the sandbox probe.
+ * `mode: none` when `sandbox: none` was configured and the release ran unisolated.
+ */
+export const ReleaseIsolation = z.object({
+  mode: z.enum(['auto', 'none']),
+  /** `namespace`: read-only view of the release, only its data dir and temp dir writable. */
+  filesystem: z.string(),
+  /** `loopback`: own network namespace; its port reached from the host through a relay. */
+  network: z.string(),
+  /** `dedicated-uid` (root host), `user-namespace`, or `inherited` (the orchestrator's uid). */
+  user: z.string(),
+  /** The host uid the service runs as; null when it is the orchestrator's. */
+  uid: z.number().int().nullable(),
+  capabilities: z.string(),
+  processes: z.string(),
+  proc: z.string(),
+  /** The one writable directory that outlives a release. */
+  dataDir: z.string(),
+  /** Names (never values) of environment variables the service did not get. */
+  withheldEnv: z.array(z.string()).default([]),
+  limits: z.record(z.string(), LimitHeld).nullable(),
+  reason: z.string().nullable(),
+});
+export type ReleaseIsolation = z.infer<typeof ReleaseIsolation>;
+
 export const Deployment = z.object({
   /** Stable id of this deployment attempt (one per idempotency key). */
   id: z.string(),
@@ -101,6 +134,8 @@ export const Deployment = z.object({
   /** Why the status is what it is (failure, rollback, "validated only", "unavailable: …"). */
   reason: z.string().nullable().default(null),
   logFile: z.string().nullable().default(null),
+  /** The jail the release runs in (local-process); null where the plugin has no such report. */
+  isolation: ReleaseIsolation.nullable().default(null),
   createdAt: z.string(),
   metrics: Metrics,
   producedBy: ProducedBy.optional(),

@@ -100,11 +100,14 @@ export const PROTECTED_ENTRIES = ['.git', 'package.json', 'package-lock.json', '
  * secrets). Then it enters the jail as an unprivileged uid with no capabilities and no groups:
  * `root` mode: setpriv to the dedicated host uid; `userns` mode: a nested user namespace where the
  * code is uid $uid (the mount namespace belongs to the outer one, so it cannot remount anything).
+ * Its parameters come in PA_JAIL_* variables (unset before the code runs), not argv: `ps` then
+ * shows the jailed program, not every path of the jail.
  */
 const JAIL_SCRIPT = String.raw`
 set -eu
-ws=$1; tmp=$2; jail=$3; ro=$4; rw=$5; wsro=$6; uid=$7; gid=$8; how=$9; shift 9
-cpu=$1; shift
+ws=$PA_JAIL_WS; tmp=$PA_JAIL_TMP; jail=$PA_JAIL_ROOT; ro=$PA_JAIL_RO; rw=$PA_JAIL_RW; wsro=$PA_JAIL_WSRO
+uid=$PA_JAIL_UID; gid=$PA_JAIL_UID; how=$PA_JAIL_HOW; cpu=$PA_JAIL_CPU; wsmode=$PA_JAIL_WSMODE
+unset PA_JAIL_WS PA_JAIL_TMP PA_JAIL_ROOT PA_JAIL_RO PA_JAIL_RW PA_JAIL_WSRO PA_JAIL_UID PA_JAIL_HOW PA_JAIL_CPU PA_JAIL_WSMODE
 ip link set lo up
 mount -t tmpfs -o mode=755,size=8m jail "$jail"
 for d in usr bin sbin lib lib32 lib64 libx32 etc/alternatives; do
@@ -127,6 +130,7 @@ printf '%s\n' "$ro" | while IFS= read -r p; do
 done
 mkdir -p "$jail$ws" "$jail$tmp"
 mount --bind "$ws" "$jail$ws"
+if [ "$wsmode" = ro ]; then mount -o remount,bind,ro "$jail$ws"; fi
 mount --bind "$tmp" "$jail$tmp"
 printf '%s\n' "$rw" | while IFS= read -r p; do
   [ -n "$p" ] || continue
@@ -184,37 +188,41 @@ function probeJail(): { how: JailHow | null; reason: string | null } {
   return probed;
 }
 
-function jailArgs(
-  how: JailHow,
-  ws: string,
-  tmp: string,
-  jail: string,
-  ro: string[],
-  rw: string[],
-  wsro: string[],
-  uid: number,
-  cpuSeconds: number,
-): string[] {
+interface JailSpec {
+  how: JailHow;
+  ws: string;
+  tmp: string;
+  jail: string;
+  ro: string[];
+  rw: string[];
+  wsro: string[];
+  /** The workspace read-only too (a deployed release: only its data dir is writable). */
+  wsReadOnly: boolean;
+  uid: number;
+  /** RLIMIT_CPU seconds per process, or null: unlimited (a long-running service). */
+  cpuSeconds: number | null;
+}
+
+/** `unshare` arguments and the PA_JAIL_* variables of JAIL_SCRIPT. */
+function jailArgs(spec: JailSpec): { args: string[]; env: Record<string, string> } {
   const unshare = ['--mount', '--net', '--pid', '--fork', '--kill-child', '--propagation', 'private'];
-  if (how === 'userns') unshare.unshift('--user', '--map-root-user');
-  const inner = how === 'root' ? uid : 65_534;
-  return [
-    ...unshare,
-    'sh',
-    '-c',
-    JAIL_SCRIPT,
-    'jail',
-    ws,
-    tmp,
-    jail,
-    ro.join('\n'),
-    rw.join('\n'),
-    wsro.join('\n'),
-    String(inner),
-    String(inner),
-    how,
-    String(cpuSeconds),
-  ];
+  if (spec.how === 'userns') unshare.unshift('--user', '--map-root-user');
+  const inner = spec.how === 'root' ? spec.uid : 65_534;
+  return {
+    args: [...unshare, 'sh', '-c', JAIL_SCRIPT, 'jail'],
+    env: {
+      PA_JAIL_WS: spec.ws,
+      PA_JAIL_TMP: spec.tmp,
+      PA_JAIL_ROOT: spec.jail,
+      PA_JAIL_RO: spec.ro.join('\n'),
+      PA_JAIL_RW: spec.rw.join('\n'),
+      PA_JAIL_WSRO: spec.wsro.join('\n'),
+      PA_JAIL_UID: String(inner),
+      PA_JAIL_HOW: spec.how,
+      PA_JAIL_CPU: spec.cpuSeconds === null ? 'unlimited' : String(spec.cpuSeconds),
+      PA_JAIL_WSMODE: spec.wsReadOnly ? 'ro' : 'rw',
+    },
+  };
 }
 
 function probe(): { how: JailHow | null; reason: string | null } {
@@ -235,16 +243,23 @@ function probe(): { how: JailHow | null; reason: string | null } {
         chownSync(join(root, 'ws'), uid, uid);
         chownSync(join(root, 'tmp'), uid, uid);
       }
-      const res = spawnSync(
-        'unshare',
-        [
-          ...jailArgs(how, join(root, 'ws'), join(root, 'tmp'), join(root, 'jail'), [], [], [], uid, 10),
-          '/bin/sh',
-          '-c',
-          check,
-        ],
-        { encoding: 'utf8', timeout: 10_000 },
-      );
+      const jail = jailArgs({
+        how,
+        ws: join(root, 'ws'),
+        tmp: join(root, 'tmp'),
+        jail: join(root, 'jail'),
+        ro: [],
+        rw: [],
+        wsro: [],
+        wsReadOnly: false,
+        uid,
+        cpuSeconds: 10,
+      });
+      const res = spawnSync('unshare', [...jail.args, '/bin/sh', '-c', check], {
+        encoding: 'utf8',
+        timeout: 10_000,
+        env: { ...process.env, ...jail.env },
+      });
       if (res.status === 0) return { how, reason: null };
       const why = (res.stderr || res.error?.message || `exit ${res.status}`).trim().split('\n').slice(-1)[0];
       reasons.push(`${how === 'root' ? 'as root' : 'in a user namespace'}: ${why || `exit ${res.status}`}`);
@@ -318,6 +333,11 @@ export interface SandboxOptions {
   writable?: string[];
   /** Workspace entries shown read-only (default PROTECTED_ENTRIES). */
   protect?: string[];
+  /**
+   * The whole workspace read-only, and left the orchestrator's (not shared with the jail's uid):
+   * a deployed release, whose only writable places are `writable` and its temp dir.
+   */
+  workspaceReadOnly?: boolean;
   /** `none` forces the weak mode (as `sandbox: none` does); default: the configured mode. */
   isolation?: 'auto' | 'none';
   /** Key of the job's own host uid (default: the workspace path). */
@@ -328,8 +348,8 @@ export interface SandboxOptions {
 export interface SandboxSpawnOptions {
   env?: Record<string, string>;
   stdio?: StdioOptions;
-  /** Per-process CPU seconds (RLIMIT_CPU); default one hour (services), `run` uses its timeout. */
-  cpuSeconds?: number;
+  /** Per-process CPU seconds (RLIMIT_CPU); default one hour, `run` uses its timeout; null: unlimited (services). */
+  cpuSeconds?: number | null;
   /** Extra NODE_OPTIONS heap cap, MiB. */
   memoryMb?: number;
 }
@@ -361,7 +381,9 @@ export class Sandbox {
   private readonly readOnly: string[];
   private readonly writable: string[];
   private readonly protect: string[];
-  private readonly runRoot: string;
+  private readonly workspaceReadOnly: boolean;
+  /** The sandbox's own directory (0711, the orchestrator's); its `tmp` is the jail's. */
+  readonly runRoot: string;
   private readonly how: JailHow | null;
 
   private constructor(fields: {
@@ -370,6 +392,7 @@ export class Sandbox {
     readOnly: string[];
     writable: string[];
     protect: string[];
+    workspaceReadOnly: boolean;
     isolation: Isolation;
     how: JailHow | null;
     uid: number | null;
@@ -381,6 +404,7 @@ export class Sandbox {
     this.readOnly = fields.readOnly;
     this.writable = fields.writable;
     this.protect = fields.protect;
+    this.workspaceReadOnly = fields.workspaceReadOnly;
     this.isolation = fields.isolation;
     this.how = fields.how;
     this.uid = fields.uid;
@@ -414,7 +438,8 @@ export class Sandbox {
       runRoot,
       readOnly,
       writable,
-      protect: options.protect ?? PROTECTED_ENTRIES,
+      protect: options.workspaceReadOnly ? [] : (options.protect ?? PROTECTED_ENTRIES),
+      workspaceReadOnly: options.workspaceReadOnly ?? false,
       isolation,
       how,
       uid,
@@ -427,7 +452,7 @@ export class Sandbox {
    * orchestrator's; the sticky top directory keeps the jail from renaming or deleting them.
    */
   private async shareWorkspace(): Promise<void> {
-    if (this.uid === null) return;
+    if (this.uid === null || this.workspaceReadOnly) return;
     await chownTree(this.workspace, this.uid, new Set([...this.protect, 'node_modules']));
     await lchown(this.workspace, 0, this.uid);
     await chmod(this.workspace, 0o1775);
@@ -450,6 +475,7 @@ export class Sandbox {
     await this.shareWorkspace();
     let file = command;
     let argv = args;
+    let spawnEnv: Record<string, string> = env;
     let cgroup: JobCgroup | null = null;
     if (this.how !== null) {
       cgroup = JobCgroup.create({
@@ -457,17 +483,20 @@ export class Sandbox {
         pids: this.limits.pids,
         cpus: this.limits.cpus,
       });
-      const jail = jailArgs(
-        this.how,
-        this.workspace,
-        this.tmpDir,
-        join(this.runRoot, 'jail'),
-        this.readOnly,
-        this.writable,
-        this.protect,
-        this.uid ?? 0,
-        Math.max(1, Math.ceil(options.cpuSeconds ?? 3600)),
-      );
+      const cpu = options.cpuSeconds === undefined ? 3600 : options.cpuSeconds;
+      const jail = jailArgs({
+        how: this.how,
+        ws: this.workspace,
+        tmp: this.tmpDir,
+        jail: join(this.runRoot, 'jail'),
+        ro: this.readOnly,
+        rw: this.writable,
+        wsro: this.protect,
+        wsReadOnly: this.workspaceReadOnly,
+        uid: this.uid ?? 0,
+        cpuSeconds: cpu === null ? null : Math.max(1, Math.ceil(cpu)),
+      });
+      spawnEnv = { ...env, ...jail.env };
       file = 'sh';
       argv = [
         '-c',
@@ -476,14 +505,14 @@ export class Sandbox {
         String(cgroup.procs.length),
         ...cgroup.procs,
         'unshare',
-        ...jail,
+        ...jail.args,
         command,
         ...args,
       ];
     }
     const child = spawn(file, argv, {
       cwd: this.workspace,
-      env,
+      env: spawnEnv,
       detached: true, // own process group: a timeout kills the program and everything it started
       stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
     });

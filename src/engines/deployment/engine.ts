@@ -112,6 +112,7 @@ async function deploy(
         pid: result.pid,
         reason: result.reason,
         logFile: result.logFile,
+        isolation: result.isolation ?? null,
         metrics: { ...result.metrics, deployed: result.status === 'running' ? 1 : 0 },
       };
       await recordDeployment(env.home, deployment);
@@ -125,6 +126,7 @@ async function deploy(
         pid: null,
         reason: errorMessage(err),
         logFile: null,
+        isolation: null,
         metrics: { deployed: 0 },
       });
       throw err;
@@ -267,6 +269,8 @@ async function rollback(
     smokeSuite: null,
     reason: `rolled back from ${last?.version ?? 'unknown'}: ${input.reason ?? 'requested'}`,
     logFile: null,
+    // The release rolled back to runs in the jail it was deployed with.
+    isolation: back?.isolation ?? null,
     createdAt: new Date().toISOString(),
     metrics: { rollbackMs: Math.round(performance.now() - began) },
   };

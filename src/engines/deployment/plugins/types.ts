@@ -1,4 +1,10 @@
-import type { Deployment, Environment, Release, SmokeCheck } from '../../../contracts/deployment.js';
+import type {
+  Deployment,
+  Environment,
+  Release,
+  ReleaseIsolation,
+  SmokeCheck,
+} from '../../../contracts/deployment.js';
 import type { DeploymentSettings } from '../settings.js';
 
 /** What every plugin call gets: where engine state lives, the settings, and a way to report progress. */
@@ -25,6 +31,8 @@ export interface PluginDeployResult {
   reason: string | null;
   logFile: string | null;
   metrics: Record<string, number>;
+  /** What isolated the release (local-process). */
+  isolation?: ReleaseIsolation | null;
 }
 
 export interface EnvironmentRef {

@@ -162,7 +162,9 @@ export async function stopEnvironment(dir: string): Promise<number[]> {
   const state = await readJson(join(dir, 'state.json'), EnvState).catch(() => undefined);
   const pids = new Set<number>();
   if (info !== undefined) pids.add(info.pid);
-  for (const rec of state?.releases ?? []) if (rec.pid !== null) pids.add(rec.pid);
+  for (const rec of state?.releases ?? []) {
+    for (const pid of [rec.pid, rec.jailPid]) if (pid !== null) pids.add(pid);
+  }
   const alive = [...pids].filter(isAlive);
   const client = await reachable(dir);
   if (client !== null) {

@@ -1,10 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../../../../contracts/errors.js';
 import { Watcher } from '../../../monitoring/watcher.js';
 import { writeJsonAtomic } from '../../files.js';
 import type { EnvironmentSettings } from '../../settings.js';
+import { launchRelease } from './jail.js';
 import { freePort, httpStatus, isAlive, killGroup } from './net.js';
 import type {
   ControlResult,
@@ -25,6 +27,7 @@ const STOP_GRACE_MS = 5_000;
 
 interface Running {
   child: ChildProcess;
+  /** Resolves once the process has exited and its jail (relay, cgroup, temp dir) is freed. */
   exited: Promise<void>;
   /** Set before a deliberate stop, so the exit is not taken for a crash. */
   expected: boolean;
@@ -71,8 +74,9 @@ export class EnvironmentSupervisor {
   /** After a supervisor restart: kill what the old one left, bring the active and previous back. */
   async recover(): Promise<void> {
     for (const rec of this.state.releases) {
-      if (rec.pid !== null && isAlive(rec.pid)) killGroup(rec.pid, 'SIGKILL');
+      for (const pid of [rec.jailPid, rec.pid]) if (pid !== null && isAlive(pid)) killGroup(pid, 'SIGKILL');
       rec.pid = null;
+      rec.jailPid = null;
     }
     this.#event('supervisor_started', null, `supervisor ${process.pid} on ${this.url}`, null);
     for (const version of [this.state.active, this.state.previous]) {
@@ -209,6 +213,9 @@ export class EnvironmentSupervisor {
         logFile: join(this.#dir, 'logs', `${req.version}.log`),
         deployedAt: new Date().toISOString(),
         deployedBy: req.deployedBy,
+        sandbox: req.sandbox,
+        jailPid: null,
+        isolation: null,
       };
       this.state.releases = this.state.releases.filter((r) => r.version !== req.version);
       this.state.releases.push(rec);
@@ -299,29 +306,32 @@ export class EnvironmentSupervisor {
     rec.port = port;
     mkdirSync(join(this.#dir, 'logs'), { recursive: true });
     const fd = openSync(rec.logFile, 'a');
-    const [command, ...args] = rec.command as [string, ...string[]];
-    let child: ChildProcess;
+    let launched: Awaited<ReturnType<typeof launchRelease>>;
     try {
-      child = spawn(command, args, {
-        cwd: rec.dir,
-        env: { ...rec.env, PORT: String(port), HOST: '127.0.0.1' },
-        stdio: ['ignore', fd, fd],
-        detached: true,
-      });
+      launched = await launchRelease(rec, { port, logFd: fd, envDir: this.#dir });
+    } catch (err) {
+      // No jail, no start (unless `sandbox: none` was configured): the reason is the sandbox's.
+      return { ok: false, reason: `release ${rec.version} was not started: ${errorMessage(err)}` };
     } finally {
       closeSync(fd);
     }
+    const { child } = launched;
+    rec.isolation = launched.isolation;
     const running: Running = {
       child,
       expected: false,
-      exited: new Promise((resolve) => child.once('exit', () => resolve())),
+      exited: launched.exited.then(() => undefined),
     };
     child.once('error', () => undefined);
     this.#running.set(rec.version, running);
-    rec.pid = child.pid ?? null;
+    rec.jailPid = child.pid ?? null;
+    rec.pid = rec.jailPid;
     this.#event('started', rec.version, `pid ${rec.pid} on port ${port}`, null);
-    child.once('exit', (code, signal) => {
+    child.once('exit', () => {
       if (this.#running.get(rec.version) === running) this.#running.delete(rec.version);
+    });
+    // After the jail is freed: a restart must find the port free again.
+    void launched.exited.then(({ code, signal }) => {
       if (!running.expected) void this.#crashed(rec, code, signal);
     });
 
@@ -333,7 +343,11 @@ export class EnvironmentSupervisor {
     });
     while (Date.now() < deadline && !exitedEarly) {
       last = await httpStatus(`http://127.0.0.1:${port}${this.#settings.healthPath}`, 1_000);
-      if (last === 200) return { ok: true };
+      if (last === 200) {
+        // The process that serves (inside the jail, the relay's child) is the one reported.
+        rec.pid = launched.servicePid() ?? rec.jailPid;
+        return { ok: true };
+      }
       await sleep(100);
     }
     const exitedBeforeDeadline = exitedEarly;
@@ -349,6 +363,7 @@ export class EnvironmentSupervisor {
     const how = signal !== null ? `signal ${signal}` : `exit code ${code}`;
     this.#event('crashed', rec.version, `pid ${rec.pid} ended (${how})`, null);
     rec.pid = null;
+    rec.jailPid = null;
     if (rec.role !== 'active' && rec.role !== 'standby') {
       await this.persist();
       return;
@@ -388,6 +403,7 @@ export class EnvironmentSupervisor {
     const running = this.#running.get(rec.version);
     if (running !== undefined && running.child.pid !== undefined) {
       running.expected = true;
+      // The jail's leader: its process group holds the relay and the service.
       const pid = running.child.pid;
       killGroup(pid, 'SIGTERM');
       const timedOut = await Promise.race([
@@ -405,6 +421,7 @@ export class EnvironmentSupervisor {
     }
     if (rec.port !== null) this.#proxy.forgetPort(rec.port);
     rec.pid = null;
+    rec.jailPid = null;
   }
 
   #trim(): void {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { extract } from 'tar';
 import { z } from 'zod';
 import type { Deployment } from '../../../../contracts/deployment.js';
+import { sandboxMode } from '../../../../sandbox/sandbox.js';
 import { DeployFailedError } from '../../errors.js';
 import { envDir } from '../../paths.js';
 import { runSmokeChecks } from '../../smoke.js';
@@ -18,6 +19,7 @@ import type {
   VerifyResult,
 } from '../types.js';
 import { ensureSupervisor, findSupervisor, stopEnvironment } from './client.js';
+import { dataDirOf } from './jail.js';
 import type { EnvState } from './protocol.js';
 
 const PackageJson = z.object({
@@ -44,6 +46,15 @@ async function unpack(artifactPath: string, sha256: string, dir: string): Promis
   await extract({ file: artifactPath, cwd: tmp, strict: true });
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
+}
+
+/** Makes `path` a symlink to `target` (replacing another link; a real entry is left alone). */
+async function linkTo(path: string, target: string): Promise<void> {
+  const info = await lstat(path).catch(() => null);
+  if (info !== null && !info.isSymbolicLink()) return;
+  if (info !== null && (await readlink(path)) === target) return;
+  await rm(path, { force: true });
+  await symlink(target, path, 'dir');
 }
 
 /**
@@ -105,10 +116,14 @@ export const localProcessPlugin: DeploymentPlugin = {
     const pkg = PackageJson.parse(JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')));
     if (Object.keys(pkg.dependencies).length > 0) {
       // Runtime dependencies come from the workspace's install (the artifact carries only the build).
-      await symlink(join(request.workspace, 'node_modules'), join(dir, 'node_modules')).catch(
-        () => undefined,
-      );
+      // The link names the real folder: the jail shows only that one, not the workspace.
+      const modules = await realpath(join(request.workspace, 'node_modules')).catch(() => null);
+      if (modules !== null) await linkTo(join(dir, 'node_modules'), modules);
     }
+    // `./data` of the release is the environment's data dir, the only place the service may write.
+    const dataDir = dataDirOf(envDir(ctx.home, release.project, environment));
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await linkTo(join(dir, 'data'), dataDir);
     const supervisor = await ensureSupervisor(ctx.home, release.project, environment, settings);
     await ctx.progress(`starting ${release.version} beside the running release`);
     const began = performance.now();
@@ -125,6 +140,7 @@ export const localProcessPlugin: DeploymentPlugin = {
         POWERAUTO_RELEASE: release.version,
       },
       deployedBy: request.deployedBy,
+      sandbox: sandboxMode(),
     });
     const switchMs = performance.now() - began;
     const status = statusOf(result.state, supervisor.url);
@@ -141,6 +157,7 @@ export const localProcessPlugin: DeploymentPlugin = {
       previousVersion: status.previousVersion,
       reason: null,
       logFile: rec?.logFile ?? null,
+      isolation: rec?.isolation ?? null,
       metrics: { deployMs: Math.round(switchMs), port: result.state.proxyPort, restarts: rec?.restarts ?? 0 },
     };
   },

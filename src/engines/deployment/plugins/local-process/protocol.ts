@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Environment } from '../../../../contracts/deployment.js';
+import { Environment, ReleaseIsolation } from '../../../../contracts/deployment.js';
 import { AlertRule, MonitoringSettings } from '../../../monitoring/settings.js';
 import { EnvironmentSettings } from '../../settings.js';
 
@@ -21,6 +21,12 @@ export const ReleaseRecord = z.object({
   logFile: z.string(),
   deployedAt: z.string(),
   deployedBy: z.string().nullable(),
+  /** `auto`: in the sandbox's jail (refused without one); `none`: configured unisolated. */
+  sandbox: z.enum(['auto', 'none']).default('auto'),
+  /** The jail's first host process, leader of its process group (`pid` is the service itself). */
+  jailPid: z.number().int().nullable().default(null),
+  /** What held for the running (or last) process of this release. */
+  isolation: ReleaseIsolation.nullable().default(null),
 });
 export type ReleaseRecord = z.infer<typeof ReleaseRecord>;
 
@@ -90,6 +96,8 @@ export const StartReleaseRequest = z.object({
   command: z.array(z.string()).min(1),
   env: z.record(z.string(), z.string()).default({}),
   deployedBy: z.string().nullable().default(null),
+  /** The engine's sandbox mode (config `sandbox` / POWERAUTO_SANDBOX). */
+  sandbox: z.enum(['auto', 'none']).default('auto'),
 });
 export type StartReleaseRequest = z.input<typeof StartReleaseRequest>;
 
