@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ActionName,
   ApiPath,
+  DiagramName,
   IdentifierRef,
   line,
   OperationId,
@@ -72,7 +73,7 @@ export const ArchitectureSpec = z.object({
   security: z.record(z.string(), z.unknown()),
   scalability: z.array(prose(1_000)),
   /** Mermaid sources: `context`, `container`, `er`, `sequence_<operationId>` … */
-  diagrams: z.record(SafeId, prose(50_000)),
+  diagrams: z.record(DiagramName, prose(50_000)),
   decisions: z.array(Decision),
   trace: z.array(
     z.object({

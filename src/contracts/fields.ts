@@ -76,6 +76,8 @@ export const ActionName = matching(/^[a-z][A-Za-z0-9]*$/, 'a lowerCamel ASCII ve
 /** Other ids (`TC-001`, `ADR-001`, `US-001`, `REQ-001-AC1`): a letter, then letters, digits, `.`, `_`, `-`. */
 export const SAFE_ID = /^[A-Za-z][A-Za-z0-9._-]*$/;
 export const SafeId = matching(SAFE_ID, 'an id such as TC-001 (letters, digits, ".", "_", "-")', 40);
+/** A diagram's name: its kind and what it shows (`sequence_` + an operation id of up to 64). */
+export const DiagramName = matching(SAFE_ID, 'a diagram name such as sequence_createBook', 100);
 
 /** An OpenAPI path: `/books/{id}/borrow`. */
 export const API_PATH = /^(\/([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))+$|^\/$/;
