@@ -135,12 +135,13 @@ describe('SmartUI in Chromium', () => {
       const requirementsNode = page.getByTestId('step-requirements');
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
-        seen.add((await requirementsNode.getAttribute('data-status')) ?? '');
-        if (
+        const gateWaits =
           (await page.getByTestId('step-gate:requirements').getAttribute('data-status')) ===
-          'waiting_approval'
-        )
-          break;
+          'waiting_approval';
+        // Read the step after the gate: the two update from separate events, so a step read first
+        // can still show 'running' when the gate already waits.
+        seen.add((await requirementsNode.getAttribute('data-status')) ?? '');
+        if (gateWaits && seen.has('succeeded')) break;
         await page.waitForTimeout(50);
       }
       expect(seen.has('succeeded')).toBe(true);
