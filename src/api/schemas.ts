@@ -117,8 +117,10 @@ export const ArtifactDiff = z.object({
   stepKey: z.string(),
   from: z.number().int(),
   to: z.number().int(),
-  /** Unified diff of the two versions as pretty-printed JSON. */
+  /** Unified diff of the two versions as pretty-printed JSON; empty when `tooLarge`. */
   patch: z.string(),
+  /** The edit was too large to diff within the server's bounds; `added`/`removed` still count lines. */
+  tooLarge: z.boolean(),
   added: z.number().int(),
   removed: z.number().int(),
 });

@@ -4,6 +4,12 @@ import { Role } from '../contracts/models.js';
 /** The engine runs inside this process, connected through an in-memory MCP transport. */
 export const InprocTransportConfig = z.object({ type: z.literal('inproc') });
 
+/**
+ * The built-in engine of the role in a worker thread of this process: like `inproc`, but its
+ * CPU-bound work does not hold the API's event loop.
+ */
+export const WorkerTransportConfig = z.object({ type: z.literal('worker') });
+
 /** A child process speaking MCP on stdin/stdout; restarted when it dies. */
 export const StdioTransportConfig = z.object({
   type: z.literal('stdio'),
@@ -23,6 +29,7 @@ export const HttpTransportConfig = z.object({
 
 export const TransportConfig = z.discriminatedUnion('type', [
   InprocTransportConfig,
+  WorkerTransportConfig,
   StdioTransportConfig,
   HttpTransportConfig,
 ]);
@@ -101,9 +108,27 @@ export const EnginesConfig = z
 export type EnginesConfig = z.output<typeof EnginesConfig>;
 export type EnginesConfigInput = z.input<typeof EnginesConfig>;
 
-/** The embedded default: one in-process offline engine per role. */
+/**
+ * How a role's built-in engine runs when config names no engine for it: the roles that compute
+ * for seconds on a long requirement (analysis, design, generation) in a worker thread, so the
+ * API stays responsive; the others, which mostly wait on child processes, in-process.
+ */
+export const EMBEDDED_TRANSPORTS: Record<Role, 'inproc' | 'worker'> = {
+  requirements: 'worker',
+  architecture: 'worker',
+  coding: 'worker',
+  testing: 'inproc',
+  deployment: 'inproc',
+  monitoring: 'inproc',
+};
+
+export function embeddedEngine(role: Role): EngineEntry {
+  return EngineEntry.parse({ role, transport: { type: EMBEDDED_TRANSPORTS[role] } });
+}
+
+/** The embedded default: every role's built-in offline engine. */
 export function defaultEnginesConfig(): EnginesConfig {
-  return EnginesConfig.parse({ engines: Role.options.map((role) => ({ role })) });
+  return EnginesConfig.parse({ engines: Role.options.map(embeddedEngine) });
 }
 
 export function engineName(entry: EngineEntry): string {

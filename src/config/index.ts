@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { PowerAutoError } from '../contracts/errors.js';
 import { Role } from '../contracts/models.js';
 import { EngineLlmConfig } from './engine-llm.js';
-import { EnginesConfig } from './engines.js';
+import { EnginesConfig, embeddedEngine } from './engines.js';
 import { OrchestratorConfig } from './orchestrator.js';
 
 export const ServerConfig = z.object({
@@ -78,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   return { home, configPath: exists ? configPath : null, config: withEmbeddedEngines(parsed.data) };
 }
 
-/** Every role without a configured engine gets the embedded in-process one. */
+/** Every role without a configured engine gets its built-in one (see EMBEDDED_TRANSPORTS). */
 function withEmbeddedEngines(config: PowerAutoConfig): PowerAutoConfig {
   const configured = new Set(config.engines.engines.map((e) => e.role));
   const missing = Role.options.filter((role) => !configured.has(role));
@@ -87,7 +87,7 @@ function withEmbeddedEngines(config: PowerAutoConfig): PowerAutoConfig {
     ...config,
     engines: EnginesConfig.parse({
       ...config.engines,
-      engines: [...config.engines.engines, ...missing.map((role) => ({ role }))],
+      engines: [...config.engines.engines, ...missing.map(embeddedEngine)],
     }),
   };
 }

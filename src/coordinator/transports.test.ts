@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultEnginesConfig } from '../config/engines.js';
+import { defaultEnginesConfig, EMBEDDED_TRANSPORTS } from '../config/engines.js';
 import { ENGINE_CONTRACTS } from '../contracts/engines.js';
 import { PowerAutoError } from '../contracts/errors.js';
 import type { ToolCall, ToolProgress } from '../contracts/executor.js';
@@ -121,12 +121,40 @@ describe('in-process transport', () => {
     for (const row of rows) {
       expect(row).toMatchObject({
         kind: 'engine',
-        transport: { type: 'inproc' },
+        transport: { type: EMBEDDED_TRANSPORTS[row.role!] },
         health: 'healthy',
         breaker: 'closed',
       });
       expect(row.tools.sort()).toEqual(Object.keys(ENGINE_CONTRACTS[row.role!]).sort());
     }
+  });
+});
+
+describe('worker transport', () => {
+  it("runs the built-in engine in a thread: the caller's event loop keeps turning during a long analysis", async () => {
+    coordinator = await MCPCoordinator.start({
+      engines: [{ role: 'requirements', transport: { type: 'worker' } }],
+    });
+    const sentence = 'Members borrow books, and a member can borrow at most 3 books at a time. ';
+    const text = `A library service. ${sentence.repeat(1200)}`;
+    let last = performance.now();
+    let longestGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 10);
+    const started = performance.now();
+    const result = await coordinator.callTool(
+      { ...call, role: 'requirements', tool: 'requirements_analyze', input: { text } },
+      { signal: new AbortController().signal },
+    );
+    const took = performance.now() - started;
+    clearInterval(ticker);
+    longestGap = Math.max(longestGap, performance.now() - last);
+    expect((result as { requirements: unknown[] }).requirements.length).toBeGreaterThan(0);
+    // In-process, the whole analysis is one synchronous stretch: the ticker could not run until it ended.
+    expect(longestGap).toBeLessThan(took / 2);
   });
 });
 

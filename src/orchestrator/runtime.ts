@@ -25,7 +25,10 @@ const inprocHomes = new Map<string, number>();
  * must therefore name the runtime's home, and one process can serve only one home that way.
  */
 function claimEngineHome(loaded: LoadedConfig): () => void {
-  if (!loaded.config.engines.engines.some((e) => e.transport.type === 'inproc')) return () => {};
+  if (
+    !loaded.config.engines.engines.some((e) => e.transport.type === 'inproc' || e.transport.type === 'worker')
+  )
+    return () => {};
   const [other] = [...inprocHomes.keys()].filter((home) => home !== loaded.home);
   if (other !== undefined) {
     throw new ConflictError(

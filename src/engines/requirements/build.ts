@@ -337,6 +337,12 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
   }
 }
 
+/** The first names of a list and how many more: a long document's summary stays a summary (the contract caps it). */
+function listSome(names: string[], shown = 12): string {
+  const head = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${head} and ${names.length - shown} more` : head;
+}
+
 /** Recomputes everything derived: criteria and stories where missing, feasibility, summary, metrics. */
 export function finalize(spec: RequirementsSpec, benefits: Map<string, string>): RequirementsSpec {
   const entities = new Map(spec.entities.map((e) => [e.name, e]));
@@ -357,8 +363,8 @@ export function finalize(spec: RequirementsSpec, benefits: Map<string, string>):
   if (spec.projectName.length === 0)
     spec.projectName =
       spec.entities[0] !== undefined ? `${spec.entities[0].label} service` : 'Untitled project';
-  const names = spec.entities.map((e) => e.name).join(', ');
-  spec.summary = `${spec.projectName}: ${functional.length} functional requirement(s) over ${spec.entities.length} entit${spec.entities.length === 1 ? 'y' : 'ies'}${names.length > 0 ? ` (${names})` : ''}; actors: ${spec.actors.join(', ') || 'none named'}; ${spec.nonFunctional.length} measurable non-functional target(s); ${spec.openQuestions.length} open question(s).`;
+  const names = listSome(spec.entities.map((e) => e.name));
+  spec.summary = `${spec.projectName}: ${functional.length} functional requirement(s) over ${spec.entities.length} entit${spec.entities.length === 1 ? 'y' : 'ies'}${names.length > 0 ? ` (${names})` : ''}; actors: ${listSome(spec.actors) || 'none named'}; ${spec.nonFunctional.length} measurable non-functional target(s); ${spec.openQuestions.length} open question(s).`;
   const sentences = spec.metrics.sentences ?? 0;
   const mapped = spec.metrics.sentencesMapped ?? 0;
   spec.metrics = {

@@ -6,6 +6,7 @@ import {
   type ActionFact,
   emptyFacts,
   type FieldMention,
+  type FieldStatement,
   type RuleFact,
   type SentenceFacts,
 } from './facts.js';
@@ -683,18 +684,36 @@ function statements(sentence: string, facts: SentenceFacts): void {
       facts.fieldStatements.push({ entity: null, field, type });
     }
   }
-  const en = new RegExp(
-    String.raw`\b(?:(\w+) )?${ENUM_FIELDS} (?:can be|is one of|must be one of|is either|may be|values are|is) (?:either |one of )?([\w -]+(?:, ?[\w -]+)*,? (?:or|and) [\w -]+)`,
-  ).exec(s);
-  if (en !== null) {
-    const values = en[3]!
-      .split(/,\s*|\s+(?:or|and)\s+/)
-      .map((v) => v.trim())
-      .filter((v) => v.length > 0);
-    if (values.length >= 2 && values.every((v) => v.split(' ').length <= 3)) {
-      facts.fieldStatements.push({ entity: en[1] ?? null, field: en[2]!, enumValues: values });
-    }
-  }
+  const en = enumStatement(s);
+  if (en !== null) facts.fieldStatements.push(en);
+}
+
+const ENUM_HEAD = new RegExp(
+  String.raw`\b(?:(\w+) )?${ENUM_FIELDS} (?:can be|is one of|must be one of|is either|may be|values are|is) (?:either |one of )?`,
+);
+
+/**
+ * "the ticket status can be open, pending or closed". The list is cut by hand: as one regex
+ * (`[\w -]+(?:, ?[\w -]+)*,? (?:or|and) [\w -]+`) every comma doubled the ways to fail, and a
+ * 40-item list with no "or" took hours.
+ */
+export function enumStatement(sentence: string): FieldStatement | null {
+  const head = ENUM_HEAD.exec(sentence);
+  if (head === null) return null;
+  const rest = sentence.slice(head.index + head[0].length);
+  const span = /^[\w ,-]*/.exec(rest)![0];
+  // The list ends with the item after its first "or"/"and".
+  const join = /,? (?:or|and) (?=[\w -])/.exec(span);
+  if (join === null) return null;
+  const afterJoin = span.slice(join.index + join[0].length);
+  const lastEnd = afterJoin.indexOf(',');
+  const list = span.slice(0, join.index + join[0].length + (lastEnd === -1 ? afterJoin.length : lastEnd));
+  const values = list
+    .split(/,\s*|\s+(?:or|and)\s+/)
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+  if (values.length < 2 || !values.every((v) => v.split(' ').length <= 3)) return null;
+  return { entity: head[1] ?? null, field: head[2]!, enumValues: values };
 }
 
 function rules(ts: Tok[], facts: SentenceFacts): void {

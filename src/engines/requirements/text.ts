@@ -43,7 +43,7 @@ export function prepare(raw: string): Prepared {
   const questions: string[] = [];
   let text = raw.normalize('NFKC');
 
-  const withoutScripts = text.replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ');
+  const withoutScripts = stripScripts(text);
   const withoutTags = withoutScripts.replace(/<\/?[A-Za-z][^<>]*>/g, ' ');
   if (withoutTags !== text) {
     questions.push('[markup] HTML/XML markup was ignored; only its text was analysed');
@@ -54,8 +54,7 @@ export function prepare(raw: string): Prepared {
     questions.push('[markup] code blocks were ignored');
     text = text.replace(/```[\s\S]*?(```|$)/g, '\n');
   }
-  text = text
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+  text = stripLinks(text)
     .replace(/(\*\*|__)(.*?)\1/g, '$2')
     .replace(/^[ \t]*(#{1,6}|>|[-*+•]|\d+[.)])[ \t]+/gm, '');
 
@@ -95,4 +94,87 @@ export function screenSentence(sentence: string): string | null {
     return `[prompt_like] "${sentence}" reads as an instruction to an assistant, not a requirement; not applied`;
   }
   return null;
+}
+
+/**
+ * `text.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')` in one pass. The regex retries every `[` up
+ * to the next `]` and `)`: 100 KB of `[` took seconds. A start that fails makes every start
+ * before the same `]` fail too, so the scan resumes after it.
+ */
+export function stripLinks(text: string): string {
+  let out = '';
+  let copied = 0;
+  let i = text.indexOf('[');
+  while (i !== -1) {
+    const close = text.indexOf(']', i + 1);
+    if (close === -1) break;
+    if (text[close + 1] !== '(') {
+      i = text.indexOf('[', close + 1);
+      continue;
+    }
+    const end = text.indexOf(')', close + 2);
+    // No `)` after this `]`: no later link can close either.
+    if (end === -1) break;
+    const start = i > copied && text[i - 1] === '!' ? i - 1 : i;
+    out += text.slice(copied, start) + text.slice(i + 1, close);
+    copied = end + 1;
+    i = text.indexOf('[', copied);
+  }
+  return out + text.slice(copied);
+}
+
+const ASCII_UPPER = /[A-Z]+/g;
+
+/**
+ * `text.replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')` without rescanning: the
+ * regex looked for a closing tag from every unclosed opening one, quadratic on many `<script>`.
+ * The first closing tag at or after a position is remembered per tag name.
+ */
+export function stripScripts(text: string): string {
+  // ASCII-only lowering keeps indexes aligned with `text`.
+  const lower = text.replace(ASCII_UPPER, (m) => m.toLowerCase());
+  const closeAfter = new Map<string, { from: number; at: number; end: number }>();
+  const findClose = (tag: string, from: number): { at: number; end: number } => {
+    const known = closeAfter.get(tag);
+    if (known !== undefined && known.from <= from && (known.at === -1 || known.at >= from)) return known;
+    let at = lower.indexOf(`</${tag}`, from);
+    let end = -1;
+    while (at !== -1) {
+      let j = at + tag.length + 2;
+      while (j < lower.length && /\s/.test(lower[j]!)) j++;
+      if (lower[j] === '>') {
+        end = j + 1;
+        break;
+      }
+      at = lower.indexOf(`</${tag}`, at + 1);
+    }
+    const found = { from, at, end };
+    closeAfter.set(tag, found);
+    return found;
+  };
+  let out = '';
+  let copied = 0;
+  let i = lower.indexOf('<');
+  while (i !== -1) {
+    const tag = lower.startsWith('script', i + 1)
+      ? 'script'
+      : lower.startsWith('style', i + 1)
+        ? 'style'
+        : null;
+    const after = tag === null ? -1 : i + 1 + tag.length;
+    if (tag !== null && !/\w/.test(lower[after] ?? '')) {
+      const gt = lower.indexOf('>', after);
+      // No `>` left: no later tag can open either.
+      if (gt === -1) break;
+      const close = findClose(tag, gt + 1);
+      if (close.at !== -1) {
+        out += `${text.slice(copied, i)} `;
+        copied = close.end;
+        i = lower.indexOf('<', copied);
+        continue;
+      }
+    }
+    i = lower.indexOf('<', i + 1);
+  }
+  return out + text.slice(copied);
 }
