@@ -14,6 +14,8 @@ export interface AuthUser {
   role: UserRole;
   /** How the request proved who it is. */
   via: 'jwt' | 'token';
+  /** For a session token: when its user logged in (epoch seconds); refreshes keep it. */
+  loggedInAt?: number;
 }
 
 const ISSUER = 'powerauto';
@@ -23,6 +25,11 @@ const CACHE_MS = 1_000;
 const TOUCH_EVERY_MS = 60_000;
 /** Entries per identity cache; beyond it the least recently used goes. */
 export const CACHE_CAP = 10_000;
+/**
+ * A session can be refreshed for this long after its login, then the user logs in again: a stolen
+ * session token does not live forever.
+ */
+export const MAX_SESSION_SECONDS = 7 * 86_400;
 
 /** Reads the HS256 secret from `$POWERAUTO_HOME/api-secret`, creating it (0600) on first start. */
 export function loadOrCreateSecret(home: string): Uint8Array {
@@ -52,7 +59,7 @@ export class Authenticator {
   readonly #touched = new Lru<string, number>(CACHE_CAP);
   readonly #listeners = new Set<() => void>();
   /** Verified session tokens (signature and expiry checked once), by token text. */
-  readonly #verified = new Lru<string, { subject: string; exp: number }>(CACHE_CAP);
+  readonly #verified = new Lru<string, { subject: string; loggedInAt: number; exp: number }>(CACHE_CAP);
 
   constructor(secret: Uint8Array, users: UserStore, ttlSeconds: number) {
     this.#secret = secret;
@@ -60,9 +67,15 @@ export class Authenticator {
     this.ttlSeconds = ttlSeconds;
   }
 
-  async issue(user: StoredUser): Promise<{ token: string; expiresAt: string }> {
-    const exp = Math.floor(Date.now() / 1000) + this.ttlSeconds;
-    const token = await new SignJWT({ name: user.username, role: user.role })
+  /** A session token; `loggedInAt` (epoch seconds) is carried over by a refresh, else it is now. */
+  async issue(user: StoredUser, loggedInAt?: number): Promise<{ token: string; expiresAt: string }> {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const exp = nowSeconds + this.ttlSeconds;
+    const token = await new SignJWT({
+      name: user.username,
+      role: user.role,
+      auth_time: loggedInAt ?? nowSeconds,
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
       .setSubject(user.id)
@@ -80,17 +93,17 @@ export class Authenticator {
 
   async authenticate(credential: string): Promise<AuthUser> {
     if (credential.startsWith(API_TOKEN_PREFIX)) return this.#apiToken(credential);
-    const subject = await this.#verify(credential);
+    const { subject, loggedInAt } = await this.#verify(credential);
     // Role and status come from the database, so a demotion or a disabled account takes effect now.
     const user = await this.#user(subject);
     if (user === undefined || user.disabledAt !== null)
       throw new ApiError('UNAUTHORIZED', 'the account no longer exists or is disabled');
-    return { id: user.id, username: user.username, role: user.role, via: 'jwt' };
+    return { id: user.id, username: user.username, role: user.role, via: 'jwt', loggedInAt };
   }
 
-  async #verify(credential: string): Promise<string> {
+  async #verify(credential: string): Promise<{ subject: string; loggedInAt: number }> {
     const cached = this.#verified.get(credential);
-    if (cached !== undefined && cached.exp > Date.now()) return cached.subject;
+    if (cached !== undefined && cached.exp > Date.now()) return cached;
     try {
       const { payload } = await jwtVerify(credential, this.#secret, {
         issuer: ISSUER,
@@ -98,8 +111,14 @@ export class Authenticator {
       });
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
         throw new ApiError('UNAUTHORIZED', 'the token names no user');
-      this.#verified.set(credential, { subject: payload.sub, exp: payload.exp * 1000 });
-      return payload.sub;
+      // Tokens issued before auth_time existed count from their issue time.
+      const loggedInAt =
+        typeof payload.auth_time === 'number'
+          ? payload.auth_time
+          : (payload.iat ?? payload.exp - this.ttlSeconds);
+      const verified = { subject: payload.sub, loggedInAt, exp: payload.exp * 1000 };
+      this.#verified.set(credential, verified);
+      return verified;
     } catch (err) {
       if (err instanceof ApiError) throw err;
       const expired = err instanceof joseErrors.JWTExpired;

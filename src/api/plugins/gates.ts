@@ -1,8 +1,8 @@
-import { formatPatch, structuredPatch } from 'diff';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../../contracts/errors.js';
 import { Approval, Artifact, Step, StepAttempt } from '../../contracts/models.js';
+import { artifactDiff } from '../artifact-diff.js';
 import { type ApiContext, route } from '../route.js';
 import {
   ApproveBody,
@@ -155,61 +155,12 @@ export async function gatesPlugin(app: FastifyInstance, ctx: ApiContext) {
       ]);
       const left = `${JSON.stringify(a.content, null, 2)}\n`;
       const right = `${JSON.stringify(b.content, null, 2)}\n`;
-      const names = [`${params.stepKey}@v${a.version}`, `${params.stepKey}@v${b.version}`] as const;
-      // Myers' diff is quadratic in the edit distance: past these bounds the reviewer gets the
-      // counts of changed lines instead of a patch, and the API's event loop stays free.
-      const diff = structuredPatch(names[0], names[1], left, right, undefined, undefined, {
-        context: 3,
-        maxEditLength: DIFF_MAX_EDIT_LENGTH,
-        timeout: DIFF_TIMEOUT_MS,
-      });
-      if (diff === undefined) {
-        return {
-          stepKey: params.stepKey,
-          from: a.version,
-          to: b.version,
-          patch: '',
-          tooLarge: true,
-          ...lineCounts(left, right),
-        };
-      }
-      let added = 0;
-      let removed = 0;
-      for (const hunk of diff.hunks) {
-        for (const line of hunk.lines) {
-          if (line.startsWith('+')) added++;
-          else if (line.startsWith('-')) removed++;
-        }
-      }
-      const patch = formatPatch(diff);
       return {
         stepKey: params.stepKey,
         from: a.version,
         to: b.version,
-        patch,
-        tooLarge: false,
-        added,
-        removed,
+        ...artifactDiff(`${params.stepKey}@v${a.version}`, `${params.stepKey}@v${b.version}`, left, right),
       };
     },
   });
-}
-
-/** Edit distance (in lines) past which the diff is not computed; a large edit is still reviewable version by version. */
-const DIFF_MAX_EDIT_LENGTH = 2000;
-const DIFF_TIMEOUT_MS = 1000;
-
-/** Lines only in one side, by multiset: linear, for when the patch itself is too costly. */
-function lineCounts(left: string, right: string): { added: number; removed: number } {
-  const counts = new Map<string, number>();
-  for (const line of left.split('\n')) counts.set(line, (counts.get(line) ?? 0) + 1);
-  let added = 0;
-  for (const line of right.split('\n')) {
-    const n = counts.get(line) ?? 0;
-    if (n > 0) counts.set(line, n - 1);
-    else added++;
-  }
-  let removed = 0;
-  for (const n of counts.values()) removed += n;
-  return { added, removed };
 }

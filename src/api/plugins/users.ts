@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { BadInputError, ConflictError, NotFoundError } from '../../contracts/errors.js';
 import { now } from '../../store/store.js';
 import type { StoredToken, StoredUser } from '../../store/users.js';
-import { Authenticator } from '../auth/authenticator.js';
+import { Authenticator, MAX_SESSION_SECONDS } from '../auth/authenticator.js';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
 import { can, permissionsOf } from '../auth/rbac.js';
 import { ApiError } from '../errors.js';
@@ -98,7 +98,13 @@ export async function usersPlugin(
       if (user.via !== 'jwt') throw new BadInputError('API tokens do not need refreshing');
       const stored = await users.getUser(user.id);
       if (stored === undefined) throw new ApiError('UNAUTHORIZED', 'the account no longer exists');
-      const { token, expiresAt } = await auth.issue(stored);
+      const loggedInAt = user.loggedInAt ?? Math.floor(Date.now() / 1000);
+      if (Date.now() / 1000 - loggedInAt > MAX_SESSION_SECONDS)
+        throw new ApiError(
+          'UNAUTHORIZED',
+          `the session started over ${MAX_SESSION_SECONDS / 86_400} days ago; log in again`,
+        );
+      const { token, expiresAt } = await auth.issue(stored, loggedInAt);
       return {
         token,
         tokenType: 'Bearer' as const,

@@ -6,7 +6,12 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Authenticator, CACHE_CAP, loadOrCreateSecret } from '../../../src/api/auth/authenticator.js';
+import {
+  Authenticator,
+  CACHE_CAP,
+  loadOrCreateSecret,
+  MAX_SESSION_SECONDS,
+} from '../../../src/api/auth/authenticator.js';
 import type { AuditRecord, Run } from '../../../src/contracts/models.js';
 import type { RunSummary } from '../../../src/orchestrator/run-summary.js';
 import { summarize } from '../../../src/orchestrator/run-summary.js';
@@ -331,5 +336,35 @@ describe('password hashing (issue 18: scrypt N=2^14)', () => {
     expect(upgraded.split('$').slice(0, 4)).toEqual(['scrypt', String(2 ** 15), '8', '3']);
     await login(h.url, 'olden', 'old-hash-password');
     expect((await users.getUser(user.id))?.passwordHash).toBe(upgraded);
+  });
+});
+
+describe('session refresh (issue 18: refresh tokens were unlimited)', () => {
+  const refresh = (token: string) =>
+    fetch(`${h.url}/api/v1/auth/refresh`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const claims = (t: string) =>
+    JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()) as { auth_time: number };
+
+  it('keeps the login time across refreshes, and refuses a session older than its cap', async () => {
+    // Tokens signed with the server's own secret: the login route's rate limit is spent above.
+    const users = new UserStore(h.runtime.store.db);
+    const issuer = new Authenticator(loadOrCreateSecret(h.home), users, 900);
+    const adminUser = (await users.getUserByName('admin'))!;
+    const session = await issuer.issue(adminUser, Math.floor(Date.now() / 1000) - 3600);
+    const first = await refresh(session.token);
+    expect(first.status).toBe(200);
+    const { token } = (await first.json()) as { token: string };
+    expect(claims(token).auth_time).toBe(claims(session.token).auth_time);
+
+    // An attacker holding a token refreshes it forever: a valid, unexpired token whose session
+    // began longer ago than the cap is refused, and so is every refresh after it.
+    const stale = await issuer.issue(adminUser, Math.floor(Date.now() / 1000) - MAX_SESSION_SECONDS - 60);
+    const me = await fetch(`${h.url}/api/v1/auth/me`, {
+      headers: { authorization: `Bearer ${stale.token}` },
+    });
+    expect(me.status).toBe(200);
+    const refused = await refresh(stale.token);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/log in again/);
   });
 });
