@@ -1,7 +1,3 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -9,7 +5,6 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { TransportConfig } from '../config/engines.js';
 import type { Role } from '../contracts/models.js';
-import { PortTransport } from '../mcp/port-transport.js';
 
 /** Builds the in-process server for an inproc engine; the default loads the built-in offline engine. */
 export type InprocServerFactory = (role: Role) => McpServer | Promise<McpServer>;
@@ -19,22 +14,6 @@ export const loadEmbeddedEngine: InprocServerFactory = async (role) => {
   const { loadEngineServer } = await import('../engines/embedded.js');
   return loadEngineServer(role);
 };
-
-/**
- * The worker thread's entry. Built, it is plain JavaScript. Run from source (vitest, tsx), the
- * thread loads the .ts entry through tsx's API, as the rest of the source is loaded.
- */
-function newEngineWorker(role: Role): Worker {
-  const options = { workerData: { role }, stderr: true };
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('../engines/worker.js', import.meta.url), options);
-  // The ESM build of tsx's API: its CommonJS build cannot load ESM entries from a thread.
-  const tsxPackage = createRequire(import.meta.url).resolve('tsx/package.json');
-  const api = pathToFileURL(join(dirname(tsxPackage), 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('../engines/worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-  return new Worker(boot, { ...options, eval: true });
-}
 
 export interface OpenedTransport {
   transport: Transport;
@@ -81,15 +60,10 @@ export async function openTransport(
     }
     case 'worker': {
       if (role === undefined) throw new Error('a worker transport needs an engine role');
-      const worker = newEngineWorker(role);
-      const transport = new PortTransport(worker, () => worker.terminate());
-      let tail = '';
-      worker.stderr.on('data', (chunk: Buffer) => {
-        tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
-      });
-      worker.on('error', (err) => transport.onerror?.(err));
-      worker.on('exit', () => transport.ended());
-      return { transport, pid: () => null, stderrTail: () => tail, dispose: async () => {} };
+      // Loaded lazily, like the in-process engines: the one place the coordinator reaches engine code.
+      const { openEngineWorker } = await import('../engines/embedded.js');
+      const { transport, stderrTail } = openEngineWorker(role);
+      return { transport, pid: () => null, stderrTail, dispose: async () => {} };
     }
     case 'stdio': {
       const transport = new StdioClientTransport({

@@ -5,8 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { Role } from '../contracts/models.js';
-import { PortTransport } from '../mcp/port-transport.js';
 import { loadEngineServer } from './embedded.js';
+import { PortTransport } from './port-transport.js';
 
 const WorkerData = z.object({ role: Role });
 

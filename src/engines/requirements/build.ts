@@ -9,6 +9,7 @@ import type {
   RequirementsSpec,
 } from '../../contracts/requirements.js';
 import { camelName, pascalName } from '../shared/naming.js';
+import { FIELD_NAME_ALIASES } from '../shared/vocabulary.js';
 import { acceptanceCriteria, userStories } from './criteria.js';
 import type { ActionFact, Lang, SentenceFacts } from './facts.js';
 import { inferFieldType, TECH_CHOICES } from './lexicon.js';
@@ -82,7 +83,7 @@ class Builder {
   }
 
   field(e: Entity, f: Partial<EntityField> & { label: string }): EntityField | undefined {
-    const name = camelName(f.label);
+    const name = fieldName(f.label);
     if (name.length === 0) return undefined;
     let field = e.fields.find((x) => x.name === name);
     if (field === undefined) {
@@ -245,7 +246,7 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
       mapped = true;
     }
     for (const s of f.fieldStatements) {
-      const name = camelName(s.field);
+      const name = fieldName(s.field);
       const explicit = s.entity === null ? undefined : b.known(s.entity);
       const word = s.field.toLowerCase();
       const matches = (x: EntityField) => x.name === name || x.label.toLowerCase().split(' ').includes(word);
@@ -335,6 +336,11 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
     if (mapped) spec.metrics.sentencesMapped = (spec.metrics.sentencesMapped ?? 0) + 1;
     else pushUnique(spec.openQuestions, `[unmapped] "${f.source}"`);
   }
+}
+
+/** A field's name from its label: "email address" is `email` (FIELD_NAME_ALIASES). */
+export function fieldName(label: string): string {
+  return camelName(FIELD_NAME_ALIASES[label.toLowerCase().trim()] ?? label);
 }
 
 /** The first names of a list and how many more: a long document's summary stays a summary (the contract caps it). */

@@ -111,6 +111,8 @@ export function extractChinese(sentence: string, ctx: ChineseContext): SentenceF
   }
   const ts: Tok[] = segmenter()
     .tag(sentence, true)
+    // The HMM glues unknown runs ("借三" in "借三本书"): cut those again from the dictionary alone.
+    .flatMap((t) => (t.tag === 'x' && t.word.length > 1 ? segmenter().tag(t.word, false) : [t]))
     .map((t) => ({ w: t.word, tag: t.tag }))
     .filter((t) => t.w.trim().length > 0);
   facts.priority = chinesePriority(sentence);
@@ -305,7 +307,45 @@ function listWordEnds(ts: Tok[], j: number): boolean {
   return next === undefined || isNoun(next) || SEP.has(next.w) || PUNCT.test(next.w);
 }
 
+/** "会员注册时填写姓名和邮箱": verbs by which a thing describes itself, then what it fills in. */
+const ZH_SELF_VERBS = new Set(['注册', '报名', '登记', '申请', '入会', '开户', '入职']);
+const ZH_SELF_LINKS = new Set([
+  '时',
+  '时需',
+  '时要',
+  '需要',
+  '需',
+  '要',
+  '须',
+  '必须',
+  '应',
+  '应当',
+  '应该',
+  '时须',
+  '时应',
+]);
+const ZH_FILL_VERBS = new Set(['填写', '提供', '输入', '录入', '填', '留下', '提交', '登记']);
+
 function fields(ts: Tok[], facts: SentenceFacts, consumed: Set<number>): void {
+  for (let i = 1; i < ts.length; i++) {
+    if (!ZH_SELF_VERBS.has(ts[i]!.w) || !isNoun(ts[i - 1]!)) continue;
+    let j = i + 1;
+    while (ZH_SELF_LINKS.has(ts[j]?.w ?? '')) j++;
+    if (!ZH_FILL_VERBS.has(ts[j]?.w ?? '')) continue;
+    const entity = nounRunBefore(ts, i - 1);
+    if (!isEntityLabel(entity)) continue;
+    const items = listItems(ts, j + 1, consumed);
+    if (items.length === 0) continue;
+    for (let k = i; k <= j; k++) consumed.add(k);
+    facts.fields.push({ entity, fields: items.filter((f) => !f.many) });
+    facts.actions.push({
+      actor: actorOf(entity) ?? null,
+      verb: ts[i]!.w,
+      action: 'create',
+      object: entity,
+      negated: false,
+    });
+  }
   for (let i = 1; i < ts.length; i++) {
     if (!FIELD_TRIGGERS.has(ts[i]!.w)) continue;
     let k = i - 1;
@@ -388,21 +428,86 @@ function statements(ts: Tok[], sentence: string, facts: SentenceFacts, consumed:
   }
 }
 
+const MEASURE_ONLY = /^(本|个|件|次|门|张|位|条|项|份|名|间|台|辆)$/;
+/** Modal and comparison verbs of a bound ("不能超过"): not the action the bound is about. */
+const ZH_BOUND_VERBS = new Set([
+  '能',
+  '不能',
+  '可以',
+  '不可以',
+  '可',
+  '不可',
+  '不得',
+  '超过',
+  '多于',
+  '少于',
+  '低于',
+  '允许',
+  '不允许',
+]);
+const ZH_MAX_BEFORE =
+  /(最多|至多|只能|不超过|不能超过|不得超过|不可超过|不可以超过|不允许超过|不多于|不得多于|不能多于|上限为|上限是)/;
+const ZH_MIN_BEFORE = /(至少|最少|不少于|不能少于|不得少于|不低于|不能低于|下限为|下限是)/;
+const ZH_DIGITS: Record<string, number> = {
+  零: 0,
+  〇: 0,
+  一: 1,
+  二: 2,
+  两: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
+};
+const ZH_UNITS: Record<string, number> = { 十: 10, 百: 100, 千: 1000, 万: 10000 };
+
+/**
+ * A count written in digits or Chinese numerals, maybe followed by a measure word: "3", "三",
+ * "二十名", "十二", "一百零五". Null when the word is not a number.
+ */
+export function zhCount(word: string): { value: number; measured: boolean } | null {
+  const measure = /(本|个|件|次|门|张|位|条|项|份|名|间|台|辆|人|天|小时)$/.exec(word);
+  const n = measure === null ? word : word.slice(0, -measure[0].length);
+  if (n.length === 0) return null;
+  if (/^\d+(\.\d+)?$/.test(n)) return { value: Number(n), measured: measure !== null };
+  let total = 0;
+  let digit: number | null = null;
+  for (const ch of n) {
+    const d = ZH_DIGITS[ch];
+    if (d !== undefined) {
+      digit = d;
+      continue;
+    }
+    const unit = ZH_UNITS[ch];
+    if (unit === undefined) return null;
+    // "十二" is 12: a unit with no digit before it counts once.
+    total += (digit ?? 1) * unit;
+    digit = null;
+  }
+  return { value: total + (digit ?? 0), measured: measure !== null };
+}
+
 function rules(ts: Tok[], facts: SentenceFacts): void {
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
-    if (t.tag !== 'm' || !/^\d+(\.\d+)?$/.test(t.w)) continue;
+    const count = zhCount(t.w);
+    if (count === null) continue;
     const before = ts
       .slice(Math.max(0, i - 4), i)
       .map((x) => x.w)
       .join('');
     let type: 'max_count' | 'min_count' | null = null;
-    if (/(最多|不超过|至多|最多可以|最多能|只能)/.test(before)) type = 'max_count';
-    else if (/(至少|最少|不少于)/.test(before)) type = 'min_count';
+    if (ZH_MAX_BEFORE.test(before)) type = 'max_count';
+    else if (ZH_MIN_BEFORE.test(before)) type = 'min_count';
     if (type === null) continue;
     let entity: string | null = null;
     const next = ts[i + 1];
-    if (next !== undefined) {
+    // "二十名学生": the measure word was glued to the number; the noun follows.
+    if (count.measured && next !== undefined && isNoun(next)) entity = nounRun(ts, i + 1)?.label ?? next.w;
+    else if (next !== undefined) {
       const rest = next.w.replace(MEASURE, '');
       if (rest.length > 0 && next.w !== rest) entity = rest;
       else if (rest.length > 0 && isNoun(next)) entity = nounRun(ts, i + 1)?.label ?? rest;
@@ -411,11 +516,15 @@ function rules(ts: Tok[], facts: SentenceFacts): void {
     let per: string | null = null;
     const each = ts.findIndex((x) => x.w.startsWith('每'));
     if (each >= 0) {
-      const glued = ts[each]!.w.replace(/^每(位|个|名|本|人)?/, '');
-      per = glued.length > 0 && glued !== ts[each]!.w ? glued : (nounRun(ts, each + 1)?.label ?? null);
+      const glued = ts[each]!.w.replace(/^每(位|个|名|本|人|门|张|件|间|台|辆)?/, '');
+      // "每 门 课程": a measure word of its own sits between 每 and the noun.
+      const after = MEASURE_ONLY.test(ts[each + 1]?.w ?? '') ? each + 2 : each + 1;
+      per = glued.length > 0 && glued !== ts[each]!.w ? glued : (nounRun(ts, after)?.label ?? null);
       if (ts[each]!.w === '每人') per = null;
     }
-    const verbBetween = ts.slice(Math.max(0, i - 3), i).find((x) => isVerbTag(x) && !ZH_NON_ACTION.has(x.w));
+    const verbBetween = ts
+      .slice(Math.max(0, i - 3), i)
+      .find((x) => isVerbTag(x) && !ZH_NON_ACTION.has(x.w) && !ZH_BOUND_VERBS.has(x.w));
     const act =
       verbBetween !== undefined
         ? { action: ZH_VERB_ACTIONS[verbBetween.w] ?? camelName(verbBetween.w), actor: null }
@@ -423,7 +532,7 @@ function rules(ts: Tok[], facts: SentenceFacts): void {
     if (per === null) per = facts.actions.find((a) => a.actor !== null)?.actor ?? null;
     facts.rules.push({
       type,
-      value: Number(t.w),
+      value: count.value,
       entity,
       per,
       action: act?.action ?? null,

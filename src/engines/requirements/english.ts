@@ -1,6 +1,7 @@
 import nlp from 'compromise';
 import type { Priority } from '../../contracts/requirements.js';
 import { camelName } from '../shared/naming.js';
+import { NUMBER_WORDS } from '../shared/vocabulary.js';
 import { commonFacts } from './common.js';
 import {
   type ActionFact,
@@ -355,6 +356,21 @@ function analyseSentence(ts: Tok[], sentence: string, facts: SentenceFacts, ctx:
       else if (subj?.kind === 'noun') actor = actorOf(subj.label, ts[subj.index]) ?? null;
       else if (subj?.kind === 'user') actor = 'user';
       const lastHere = [...found].reverse().find((f) => f.object !== null)?.object;
+      const after = ts[i + a.span]?.norm === 'up' ? i + a.span + 1 : i + a.span;
+      if (SELF_DESCRIBING_VERBS.has(t.root) && ts[after]?.norm === 'with' && subj?.kind === 'noun') {
+        // "Members register with a name": they create themselves; the list is their fields.
+        found.push({
+          ...a,
+          actor,
+          object: subj.label,
+          negated,
+          index: i,
+          objectIndex: subj.index,
+          end: after,
+          span: a.span,
+        });
+        continue;
+      }
       const obj = objectRight(
         ts,
         i + a.span,
@@ -414,10 +430,20 @@ function analyseSentence(ts: Tok[], sentence: string, facts: SentenceFacts, ctx:
   for (let i = 0; i < ts.length - 1; i++) {
     const t = ts[i]!;
     if (!isNounTok(t) || breaksAfter(t)) continue;
-    const next = ts[i + 1]!;
+    let next = ts[i + 1]!;
+    let start = i + 2;
+    // "members register with a name and an email": the subject describes itself.
+    const selfVerb = SELF_DESCRIBING_VERBS.has(next.root) ? i + 1 : -1;
+    if (selfVerb >= 0) {
+      let w = selfVerb + 1;
+      if (ts[w]?.norm === 'up' || ts[w]?.norm === 'in') w++;
+      if (ts[w]?.norm === 'with') {
+        next = ts[w]!;
+        start = w + 1;
+      }
+    }
     const trigger = next.norm === 'with' || (next.tags.has('Verb') && LIST_TRIGGER_VERBS.has(next.root));
     if (!trigger) continue;
-    let start = i + 2;
     if (ts[start]?.norm === 'of') start++;
     const fields = fieldList(ts, start).map((f) => (next.norm === 'with' ? { ...f, many: false } : f));
     if (fields.length === 0) continue;
@@ -716,18 +742,69 @@ export function enumStatement(sentence: string): FieldStatement | null {
   return { entity: head[1] ?? null, field: head[2]!, enumValues: values };
 }
 
+/** A count in the text: digits ("3", "1,000") or number words ("three", "twenty-five"). */
+function countValue(t: Tok): number | null {
+  const digits = t.norm.replaceAll(',', '');
+  if (/^\d+(\.\d+)?$/.test(digits)) return t.tags.has('Value') ? Number(digits) : null;
+  let sum = 0;
+  for (const part of t.norm.split('-')) {
+    const n = NUMBER_WORDS[part];
+    if (n === undefined) return null;
+    sum += n;
+  }
+  return sum;
+}
+
+const MAX_BEFORE =
+  /(?:^| )(?:at most|no more than|not more than|up to|maximum of|maximum|max|only|no|not exceed|never exceed|cannot exceed|no more|not to exceed)$/;
+const MIN_BEFORE =
+  /(?:^| )(?:at least|minimum of|minimum|min|no fewer than|no less than|not fewer than|not less than)$/;
+
+/**
+ * Whether the words before a count bound it from above or below: "at most 3", "may not hold more
+ * than 3", "must not exceed 3", "cannot have fewer than 2". A comparative counts as a bound only
+ * when negated, since "more than 3 items get a discount" states no limit.
+ */
+function boundBefore(ts: Tok[], i: number): RuleFact['type'] | null {
+  const before = ts
+    .slice(Math.max(0, i - 3), i)
+    .map((x) => x.norm)
+    .join(' ');
+  if (MAX_BEFORE.test(before)) return 'max_count';
+  if (MIN_BEFORE.test(before)) return 'min_count';
+  const last = ts[i - 1]?.norm;
+  const comparative =
+    last === 'exceed' || last === 'exceeds' || last === 'over' ? 1 : ts[i - 1]?.norm === 'than' ? 2 : 0;
+  if (comparative === 0) return null;
+  const word = comparative === 2 ? ts[i - 2]?.norm : last;
+  const negated = ts.slice(Math.max(0, i - comparative - 3), i - comparative).some(isNeg);
+  if (!negated) return null;
+  if (word === 'more' || word === 'exceed' || word === 'exceeds' || word === 'over') return 'max_count';
+  if (word === 'fewer' || word === 'less') return 'min_count';
+  return null;
+}
+
+/** The noun the sentence is about, before the token at `until`: "A member" in "A member may not …". */
+function subjectPhrase(ts: Tok[], until: number): string | null {
+  for (let k = 0; k < until; k++) {
+    const t = ts[k]!;
+    if (t.tags.has('Determiner') || t.norm === 'each' || t.norm === 'every') continue;
+    if (!isNounTok(t)) return null;
+    const np = nounPhrase(ts, k);
+    return np !== null && isEntityLabel(np.label) ? np.label : null;
+  }
+  return null;
+}
+
+/** Verbs whose "with" list describes their subject: "members register with a name and an email". */
+const SELF_DESCRIBING_VERBS = new Set(['register', 'sign', 'enrol', 'enroll', 'apply', 'join', 'subscribe']);
+
 function rules(ts: Tok[], facts: SentenceFacts): void {
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
-    if (!t.tags.has('Value') || !/^\d+(\.\d+)?$/.test(t.norm.replaceAll(',', ''))) continue;
-    const before = ts
-      .slice(Math.max(0, i - 3), i)
-      .map((x) => x.norm)
-      .join(' ');
-    let type: RuleFact['type'] | null = null;
-    if (/(at most|no more than|not more than|up to|maximum of|maximum|max|a maximum of|only)$/.test(before))
-      type = 'max_count';
-    else if (/(at least|minimum of|minimum|min|no fewer than|no less than)$/.test(before)) type = 'min_count';
+    const value = countValue(t);
+    if (value === null) continue;
+    const type = boundBefore(ts, i);
     if (type === null) continue;
     const np = nounPhrase(ts, i + 1);
     if (np === null || TIME_UNITS.has(np.label.split(' ').pop() ?? '')) continue;
@@ -743,9 +820,14 @@ function rules(ts: Tok[], facts: SentenceFacts): void {
     }
     const act = facts.actions.find((a) => a.action !== 'auth');
     if (per === null && act !== undefined) per = act.actor;
+    // "A member may not hold more than 3 books": the bound is per the sentence's subject.
+    if (per === null) {
+      const subject = subjectPhrase(ts, i);
+      if (subject !== null && subject !== np.label) per = subject;
+    }
     facts.rules.push({
       type,
-      value: Number(t.norm.replaceAll(',', '')),
+      value,
       entity: np.label,
       per,
       action: act?.action ?? null,

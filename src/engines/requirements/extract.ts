@@ -28,8 +28,7 @@ export function extract(text: string): Extracted {
   const first = facts[0];
   if (
     first !== undefined &&
-    namedProject(first.source, first.lang) !== null &&
-    PRODUCT_KIND.test(first.source)
+    ((namedProject(first.source, first.lang) !== null && PRODUCT_KIND.test(first.source)) || isTitle(first))
   )
     first.namesProject = true;
   return {
@@ -74,4 +73,24 @@ export function projectNameOf(text: string, language: Lang): string {
       first,
     );
   return kind?.[1]?.toLowerCase() ?? '';
+}
+
+/**
+ * "A library service." / "一个图书馆系统。": an opening phrase that states nothing but what the
+ * product is. It names the project; it is accounted for, not an unmapped sentence.
+ */
+function isTitle(f: SentenceFacts): boolean {
+  if (f.actions.length > 0 || f.rules.length > 0 || f.fields.length > 0 || f.nfrs.length > 0) return false;
+  const text = f.source.replace(/[。.!！?？]+$/u, '').trim();
+  if (f.lang === 'zh')
+    return (
+      text.length <= 16 &&
+      PRODUCT_KIND.test(text) &&
+      /^(?:一(?:个|款|套))?[\p{Script=Han}A-Za-z0-9]+$/u.test(text)
+    );
+  return (
+    /^(?:an?|the|our)\s/i.test(text) &&
+    text.split(/\s+/).length <= 6 &&
+    !/\b(is|are|can|must|should|will|may)\b/i.test(text)
+  );
 }

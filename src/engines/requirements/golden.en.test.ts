@@ -88,7 +88,7 @@ describe('English golden set', () => {
     expect(field(s, 'Appointment', 'startTime')?.type).toBe('datetime');
     expect(field(s, 'Appointment', 'status')?.enumValues).toEqual(['scheduled', 'completed', 'cancelled']);
     expect(entity(s, 'Appointment')?.relations).toContainEqual({ kind: 'many_to_one', target: 'Doctor' });
-    expect(field(s, 'Patient', 'emailAddress')).toMatchObject({ type: 'email', unique: true });
+    expect(field(s, 'Patient', 'email')).toMatchObject({ type: 'email', unique: true });
     expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'availability', value: 99.95 }));
   });
 

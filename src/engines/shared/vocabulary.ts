@@ -215,3 +215,55 @@ export const ZH_EN_WORDS: Record<string, string> = dictionary({
   导入: 'import',
   下载: 'download',
 });
+
+/** Field labels whose last word only says what kind of value it is: "email address" is `email`. */
+export const FIELD_NAME_ALIASES: Record<string, string> = dictionary({
+  'email address': 'email',
+  'e-mail address': 'email',
+  'e-mail': 'email',
+  'mail address': 'email',
+  'mobile number': 'phone',
+  'telephone number': 'phone',
+  'phone number': 'phone',
+});
+
+/**
+ * Number words as values ("three books", "a maximum of twenty"); "twenty-five" is read as the sum
+ * of its parts.
+ */
+export const NUMBER_WORDS: Record<string, number> = dictionary({
+  zero: 0,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
+  hundred: 100,
+  thousand: 1000,
+  a: 1,
+  an: 1,
+  single: 1,
+  dozen: 12,
+});
