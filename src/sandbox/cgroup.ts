@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 /** How one resource limit is enforced for a sandboxed job. */
 export interface LimitState {
@@ -116,7 +117,8 @@ export class JobCgroup {
   }
 
   static create(request: LimitRequest): JobCgroup {
-    const name = `powerauto-${process.pid}-${++sequence}`;
+    // Thread id too: engines in worker threads share the pid and each count from 1.
+    const name = `powerauto-${process.pid}-${threadId}-${++sequence}`;
     const none = (reason: string): LimitState => ({ enforcedBy: 'none', max: null, reason });
     const wanted: Record<Controller, { file2: string; value2: string; max: number }> = {
       memory: { file2: 'memory.max', value2: String(request.memoryBytes), max: request.memoryBytes },

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, lstat, mkdir, readFile, realpath, rename, rm, symlink } from 'node:fs/promises';
+import { cp, lstat, mkdir, readFile, readlink, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,7 +64,7 @@ async function fill(): Promise<string> {
   ) {
     return realpath(modules);
   }
-  const tmp = `${root}.tmp-${process.pid}-${Date.now()}`;
+  const tmp = `${root}.tmp-${randomUUID()}`;
   await mkdir(join(tmp, 'node_modules', '@types'), { recursive: true });
   try {
     const ts = productPackageDir('typescript');
@@ -113,9 +114,16 @@ export async function linkDevDependencies(workspace: string): Promise<string> {
   const modules = await ensureDevDependencies();
   const link = join(workspace, 'node_modules');
   const info = await lstat(link).catch(() => null);
-  if (info?.isSymbolicLink()) await rm(link);
-  else if (info) return modules;
-  await symlink(modules, link, 'dir');
+  if (info !== null && !info.isSymbolicLink()) return modules;
+  if (info !== null && (await readlink(link).catch(() => null)) === modules) return modules;
+  // Replaced by rename, which is atomic: steps linking the same workspace at once (static
+  // analysis and tests run side by side) never see it missing or collide creating it.
+  const tmp = join(workspace, `.node_modules-${randomUUID()}.tmp`);
+  await symlink(modules, tmp, 'dir');
+  await rename(tmp, link).catch(async (err) => {
+    await rm(tmp, { force: true });
+    throw err;
+  });
   return modules;
 }
 
