@@ -326,7 +326,33 @@ const ZH_SELF_LINKS = new Set([
 ]);
 const ZH_FILL_VERBS = new Set(['填写', '提供', '输入', '录入', '填', '留下', '提交', '登记']);
 
+/**
+ * The thing a "填写/提供 A、B和C" list describes: after a comma, what the clause before acted on
+ * ("教师创建课程，填写…" → 课程); else the subject of the verb before it ("客人预订时需要提供…" → 客人),
+ * or the noun right before it ("每辆自行车登记编号…").
+ */
+function fillOwner(ts: Tok[], j: number): string | null {
+  let k = j - 1;
+  if (ts[k]?.w === '，' || ts[k]?.w === ',')
+    return isNoun(ts[k - 1] ?? { w: '', tag: '' }) ? nounRunBefore(ts, k - 1) : null;
+  while (k >= 0 && ZH_SELF_LINKS.has(ts[k]!.w)) k--;
+  const t = ts[k];
+  if (t === undefined) return null;
+  if (isNoun(t)) return nounRunBefore(ts, k);
+  if (isVerbTag(t) && k > 0 && isNoun(ts[k - 1]!)) return nounRunBefore(ts, k - 1);
+  return null;
+}
+
 function fields(ts: Tok[], facts: SentenceFacts, consumed: Set<number>): void {
+  for (let j = 1; j < ts.length; j++) {
+    if (!ZH_FILL_VERBS.has(ts[j]!.w) || ZH_SELF_VERBS.has(ts[j - 1]!.w)) continue;
+    const owner = fillOwner(ts, j);
+    if (owner === null || !isEntityLabel(owner) || facts.fields.some((f) => f.entity === owner)) continue;
+    const items = listItems(ts, j + 1, consumed);
+    if (items.length === 0) continue;
+    consumed.add(j);
+    facts.fields.push({ entity: owner, fields: items.filter((f) => !f.many) });
+  }
   for (let i = 1; i < ts.length; i++) {
     if (!ZH_SELF_VERBS.has(ts[i]!.w) || !isNoun(ts[i - 1]!)) continue;
     let j = i + 1;

@@ -63,7 +63,18 @@ const OBJ_PREPS = new Set([
 ]);
 const PRONOUN_USER = new Set(['you', 'i', 'we', 'me', 'us']);
 const PRONOUN_THING = new Set(['it', 'them', 'they', 'these', 'those', 'this', 'that']);
-const LIST_TRIGGER_VERBS = new Set(['have', 'has', 'contain', 'include', 'store', 'consist', 'hold']);
+const LIST_TRIGGER_VERBS = new Set([
+  'have',
+  'has',
+  'contain',
+  'include',
+  'store',
+  'consist',
+  'hold',
+  'give',
+  'provide',
+  'enter',
+]);
 const MODIFIERS_MANY = new Set(['many', 'multiple', 'several', 'some', 'various']);
 const TIME_UNITS = new Set([
   'second',
@@ -442,6 +453,14 @@ function analyseSentence(ts: Tok[], sentence: string, facts: SentenceFacts, ctx:
         start = w + 1;
       }
     }
+    // "Employees are added by HR with a name", "every bike is registered with a serial number":
+    // the list describes the passive subject, not the agent.
+    const passiveWith = passiveWithAt(ts, i + 1);
+    if (passiveWith >= 0) {
+      next = ts[passiveWith]!;
+      start = passiveWith + 1;
+    }
+    if (ts[i - 1]?.norm === 'by' && next.norm === 'with') continue;
     const trigger = next.norm === 'with' || (next.tags.has('Verb') && LIST_TRIGGER_VERBS.has(next.root));
     if (!trigger) continue;
     if (ts[start]?.norm === 'of') start++;
@@ -794,6 +813,21 @@ function subjectPhrase(ts: Tok[], until: number): string | null {
     return np !== null && isEntityLabel(np.label) ? np.label : null;
   }
   return null;
+}
+
+/** Index of "with" in "[is|are|…] <participle> [by <noun phrase>] with", from `k`; -1 when not that shape. */
+function passiveWithAt(ts: Tok[], k: number): number {
+  let j = k;
+  let be = false;
+  while (j < ts.length && (isAux(ts[j]!) || BE.has(ts[j]!.norm))) {
+    be ||= BE.has(ts[j]!.norm) || BE.has(ts[j]!.root);
+    j++;
+  }
+  const verb = ts[j];
+  if (!be || verb === undefined || !(verb.tags.has('PastTense') || verb.tags.has('Participle'))) return -1;
+  j++;
+  if (ts[j]?.norm === 'by') j = nounPhrase(ts, j + 1)?.end ?? -1;
+  return j >= 0 && ts[j]?.norm === 'with' ? j : -1;
 }
 
 /** Verbs whose "with" list describes their subject: "members register with a name and an email". */
