@@ -132,5 +132,5 @@ describe('second paraphrase corpus (not tuned on)', () => {
 });
 
 /** Measured when the corpus was added (see the issue note); raise them, never lower them. */
-const TUNED_FLOOR = 4;
+const TUNED_FLOOR = 5;
 const HELD_OUT_FLOOR = 2;

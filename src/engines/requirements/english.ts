@@ -805,9 +805,17 @@ function boundBefore(ts: Tok[], i: number): RuleFact['type'] | null {
 
 /** The noun the sentence is about, before the token at `until`: "A member" in "A member may not …". */
 function subjectPhrase(ts: Tok[], until: number): string | null {
-  for (let k = 0; k < until; k++) {
+  // The clause the count is in: "a booking holds at most four guests, and a guest cannot have …".
+  let from = 0;
+  for (let k = until - 1; k > 0; k--) {
+    if (breaksAfter(ts[k - 1]!)) {
+      from = k;
+      break;
+    }
+  }
+  for (let k = from; k < until; k++) {
     const t = ts[k]!;
-    if (t.tags.has('Determiner') || t.norm === 'each' || t.norm === 'every') continue;
+    if (t.tags.has('Determiner') || ['each', 'every', 'and', 'but', 'while'].includes(t.norm)) continue;
     if (!isNounTok(t)) return null;
     const np = nounPhrase(ts, k);
     return np !== null && isEntityLabel(np.label) ? np.label : null;
@@ -824,7 +832,13 @@ function passiveWithAt(ts: Tok[], k: number): number {
     j++;
   }
   const verb = ts[j];
-  if (!be || verb === undefined || !(verb.tags.has('PastTense') || verb.tags.has('Participle'))) return -1;
+  // compromise tags some participles as adjectives ("is registered with").
+  const participle =
+    verb !== undefined &&
+    (verb.tags.has('PastTense') ||
+      verb.tags.has('Participle') ||
+      (verb.tags.has('Adjective') && /ed$/.test(verb.norm)));
+  if (!be || !participle) return -1;
   j++;
   if (ts[j]?.norm === 'by') j = nounPhrase(ts, j + 1)?.end ?? -1;
   return j >= 0 && ts[j]?.norm === 'with' ? j : -1;
