@@ -1,0 +1,9 @@
+import { type DestinationStream, type Logger, pino } from 'pino';
+
+export type { Logger };
+
+/** JSON lines on stdout (pino), ready for any log shipper; `destination` lets tests read them. */
+export function createLogger(level = 'info', destination?: DestinationStream): Logger {
+  const options = { level, base: null, timestamp: pino.stdTimeFunctions.isoTime };
+  return destination ? pino(options, destination) : pino(options);
+}
