@@ -4,6 +4,12 @@ export type { Logger };
 
 /** JSON lines on stdout (pino), ready for any log shipper; `destination` lets tests read them. */
 export function createLogger(level = 'info', destination?: DestinationStream): Logger {
-  const options = { level, base: null, timestamp: pino.stdTimeFunctions.isoTime };
+  // Level names rather than numbers: log queries read `"level":"error"`.
+  const options = {
+    level,
+    base: null,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
   return destination ? pino(options, destination) : pino(options);
 }

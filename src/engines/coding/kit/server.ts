@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Migration, Transaction } from 'kysely';
+import type { Migration } from 'kysely';
 import type { Config } from './config.js';
-import { type Database, type Db, inTransaction, migrate, type OpenDatabase, openDatabase } from './db.js';
+import { type Db, inTransaction, migrate, type OpenDatabase, openDatabase } from './db.js';
 import { HttpError, problem, toProblem } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -29,11 +29,17 @@ export interface Route<S> {
   handler: (ctx: RequestContext<S>) => Promise<Reply>;
 }
 
+export interface RouteTools<S> {
+  /** A handler answering 501 for an operation the generator could not implement. */
+  notImplemented: (what: string) => Route<S>['handler'];
+}
+
 /** What the generated part of the service hands the kit: its tables, migrations, routes and API document. */
 export interface ServiceDefinition<S> {
   migrations: Record<string, Migration>;
-  createStore: (db: Db | Transaction<Database>, dialect: OpenDatabase['dialect']) => S;
-  routes: (app: { notImplemented: (what: string) => Route<S>['handler'] }) => Route<S>[];
+  /** Repositories on a connection or a transaction (a Kysely transaction is a Kysely instance). */
+  createStore: (db: Db, dialect: OpenDatabase['dialect']) => S;
+  routes: (tools: RouteTools<S>) => Route<S>[];
   openapi: Record<string, unknown>;
 }
 
@@ -127,7 +133,15 @@ export async function buildServer<S>(
     async () => {
       throw new HttpError(501, 'NOT_IMPLEMENTED', `${what} is not implemented yet`);
     };
+  const taken = new Set<string>();
   for (const route of definition.routes({ notImplemented })) {
+    // Two operations on one method and path: the first wins, as a router reading the document in order would.
+    const key = `${route.method} ${fastifyPath(route.path).replace(/:[A-Za-z0-9_]+/g, ':')}`;
+    if (taken.has(key)) {
+      logger.warn({ operationId: route.operationId, path: route.path }, 'duplicate route left out');
+      continue;
+    }
+    taken.add(key);
     app.route({
       method: route.method,
       url: fastifyPath(route.path),
