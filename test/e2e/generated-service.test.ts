@@ -80,8 +80,8 @@ describe('generated library service', () => {
     const route = join(ws, 'src', 'routes', 'book.ts');
     const original = await readFile(route, 'utf8');
     const corrupted = original.replace(
-      'sendJson(res, 201, store.books.create(input));',
-      'sendJson(res, 200, input);',
+      'return { status: 201, body: await store.books.create(input) };',
+      'return { status: 200, body: input };',
     );
     expect(corrupted).not.toBe(original);
     await writeFile(route, corrupted);

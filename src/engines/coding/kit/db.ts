@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
 import {
   Kysely,
   type Kysely as KyselyDb,
@@ -11,7 +10,6 @@ import {
   SqliteDialect,
   type Transaction,
 } from 'kysely';
-import pg from 'pg';
 import type { Config } from './config.js';
 
 /**
@@ -29,13 +27,16 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-export function openDatabase(database: Config['database']): OpenDatabase {
+/** Opens the database; each driver is loaded only when used (a SQLite service never loads pg). */
+export async function openDatabase(database: Config['database']): Promise<OpenDatabase> {
   if (database.kind === 'postgres') {
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: database.url, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   if (database.file !== ':memory:') mkdirSync(dirname(database.file), { recursive: true });
+  const { default: SQLite } = await import('better-sqlite3');
   const sqlite = new SQLite(database.file);
   // WAL lets readers run beside the writer; foreign keys are off in SQLite unless asked for.
   sqlite.pragma('journal_mode = WAL');

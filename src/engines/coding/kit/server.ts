@@ -170,7 +170,7 @@ export async function startService<S>(
   options: StartOptions = {},
 ): Promise<RunningService<S>> {
   const logger = options.logger ?? createLogger('silent');
-  const database = openDatabase(options.database ?? { kind: 'sqlite', file: ':memory:' });
+  const database = await openDatabase(options.database ?? { kind: 'sqlite', file: ':memory:' });
   try {
     const applied = await migrate(database.db, definition.migrations);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');

@@ -154,7 +154,7 @@ export async function startTestService(): Promise<RunningService> {
 
 /** Repositories on a fresh, migrated in-memory database, for unit tests of rules and validation. */
 export async function testStore(): Promise<Store> {
-  const database = openDatabase({ kind: 'sqlite', file: ':memory:' });
+  const database = await openDatabase({ kind: 'sqlite', file: ':memory:' });
   await migrate(database.db, migrations);
   return createStore(database.db, database.dialect);
 }
@@ -690,7 +690,7 @@ const migrations = {
 };
 
 test('repository creates, lists, counts, updates and deletes', async () => {
-  const database = openDatabase({ kind: 'sqlite', file: ':memory:' });
+  const database = await openDatabase({ kind: 'sqlite', file: ':memory:' });
   await migrate(database.db, migrations);
   const repo = new Repository<{ name: string; done?: boolean }>(database.db, database.dialect, { ...things });
   const a = await repo.create({ name: 'a', done: true });
@@ -710,11 +710,11 @@ test('records are kept in the SQLite file and migrations run once', async () => 
   const dir = mkdtempSync(join(tmpdir(), 'store-'));
   try {
     const file = join(dir, 'data', 'service.sqlite');
-    const first = openDatabase({ kind: 'sqlite', file });
+    const first = await openDatabase({ kind: 'sqlite', file });
     assert.deepEqual(await migrate(first.db, migrations), ['0001_things']);
     const saved = await new Repository<{ name: string }>(first.db, first.dialect, { ...things }).create({ name: 'kept' });
     await first.close();
-    const second = openDatabase({ kind: 'sqlite', file });
+    const second = await openDatabase({ kind: 'sqlite', file });
     assert.deepEqual(await migrate(second.db, migrations), []);
     const again = await new Repository<{ name: string }>(second.db, second.dialect, { ...things }).get(saved.id);
     assert.equal(again?.name, 'kept');
