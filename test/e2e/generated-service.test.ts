@@ -18,6 +18,9 @@ import { commitAll } from '../../src/workspace/git.js';
 // Real processes end to end: generate a service, run its tests in the sandbox, break it, repair it.
 process.env.POWERAUTO_HOME ??= join(tmpdir(), 'powerauto-test-home');
 const run = promisify(execFile);
+// Each of these type-checks and runs a generated service on Fastify and Kysely, some twice: on a shared
+// two-core machine that takes longer than the default minute.
+const HEAVY = 240_000;
 const ctx = testContext();
 const workspaces: string[] = [];
 
@@ -74,7 +77,7 @@ describe('generated library service', () => {
     const smoke = await run('npm', ['run', 'test:smoke'], { cwd: ws, timeout: 30_000, env });
     expect(smoke.stdout).toMatch(/# skipped 3/);
     expect(smoke.stdout).toMatch(/# fail 0/);
-  });
+  }, HEAVY);
 
   it('repairs a corrupted route handler, and says so when it cannot fix a failure', async () => {
     const route = join(ws, 'src', 'routes', 'book.ts');
@@ -111,7 +114,7 @@ describe('generated library service', () => {
     const noFix = await fixCode({ ...specs, testReport: failingAgain, workspace: ws }, ctx);
     expect(noFix.metrics.fixed).toBe(0);
     expect(noFix.unresolved.join('\n')).toMatch(/free of charge.*REQ-001.*outside the generated code/);
-  });
+  }, HEAVY);
 });
 
 describe('generated service from Chinese-named requirements', () => {
@@ -122,7 +125,7 @@ describe('generated service from Chinese-named requirements', () => {
     const report = await runTests({ workspace: ws }, ctx);
     expectHealthy(report, specs.requirements.requirements);
     expect(report.traceability.find((t) => t.requirementId === 'REQ-005')?.status).toBe('passed');
-  });
+  }, HEAVY);
 });
 
 describe('sandbox violations in generated code', () => {
@@ -148,7 +151,7 @@ describe('sandbox violations in generated code', () => {
         join(ws, 'test', 'integration', 'forever.test.ts'),
         "import { test } from 'node:test';\n\ntest('never ends', async () => {\n  await new Promise(() => setInterval(() => {}, 1000));\n});\n",
       );
-      const report = await runTests({ workspace: ws }, ctx, { phaseTimeoutMs: 10_000, memoryMb: 256 });
+      const report = await runTests({ workspace: ws }, ctx, { phaseTimeoutMs: 25_000, memoryMb: 256 });
       expect(report.passed).toBe(false);
       const kinds = report.sandbox?.violations.map((v) => `${v.code}:${v.kind}`) ?? [];
       expect(kinds).toContain('TIMEOUT:time');
@@ -161,5 +164,5 @@ describe('sandbox violations in generated code', () => {
       delete process.env.POWERAUTO_TEST_SECRET;
       await rm(outside, { force: true });
     }
-  });
+  }, HEAVY);
 });
