@@ -128,3 +128,23 @@ describe('service kit', () => {
     await second.close();
   });
 });
+
+describe('the vetted stack', () => {
+  it('pins exactly the versions the product itself depends on, so the cache is filled from them', async () => {
+    const { STACK, productClosure } = await import('./deps.js');
+    const { readFile } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const product = { ...pkg.dependencies, ...pkg.devDependencies };
+    for (const [name, version] of Object.entries({ ...STACK.dependencies, ...STACK.devDependencies })) {
+      expect(product[name], name).toBe(version);
+    }
+    const closure = productClosure();
+    expect(closure?.names).toEqual(
+      expect.arrayContaining(['fastify', 'kysely', 'better-sqlite3', 'pg', 'zod']),
+    );
+    expect(closure?.names).not.toContain('prebuild-install');
+  });
+});
