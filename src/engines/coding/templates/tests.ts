@@ -299,6 +299,12 @@ function ruleScenario(rule: LimitRule | ValueRule, model: ServiceModel, n: numbe
     `const over = await call(service, 'POST', \`${templateText(op.path)}\`, { ...(await ${entity.key}Input(store(), ${n + rule.max + 1})), ${rule.perField}: holder });`,
     'assert.equal(over.status, 409);',
     `assert.match(String(over.body.detail), ${regexLiteral(rule.requirementId)});`,
+    // The same limit under concurrent requests: each runs in its own transaction, exactly max win.
+    `const racedHolder = (await ${entity.key}Input(store(), ${n + 500})).${rule.perField};`,
+    `const raced = await Promise.all(Array.from({ length: ${rule.max + 3} }, async (_, i) =>`,
+    `  call(service, 'POST', \`${templateText(op.path)}\`, { ...(await ${entity.key}Input(store(), ${n + 501} + i)), ${rule.perField}: racedHolder }),`,
+    '));',
+    `assert.equal(raced.filter((a) => a.status === 201).length, ${rule.max}, JSON.stringify(raced.map((a) => a.status)));`,
   ];
 }
 
@@ -330,6 +336,16 @@ function actionLimitScenario(rule: LimitRule, record: EntityModel, model: Servic
     'assert.equal(over.status, 409, JSON.stringify(over.body));',
     `assert.match(String(over.body.detail), ${regexLiteral(rule.requirementId)});`,
     `assert.equal(await store().${record.collection}.count({ ${rule.perField}: holder }), ${rule.max});`,
+    // The same limit under concurrent requests: each runs in its own transaction, exactly max win.
+    perTarget
+      ? `const racedHolder = (await seed${target.typeName}(store(), ${n + 500})).id;`
+      : `const racedHolder = (await ${record.key}Body(store(), ${n + 500})).${rule.perField};`,
+    `const raced = await Promise.all(Array.from({ length: ${rule.max + 3} }, async (_, i) => {`,
+    ...(perTarget ? [] : [`  const t = await seed${target.typeName}(store(), ${n + 501} + i);`]),
+    `  return call(service, 'POST', \`${pathWith(op, perTarget ? 'racedHolder' : 't.id')}\`, { ...(await ${record.key}Body(store(), ${n + 501} + i)), ${rule.perField}: racedHolder });`,
+    '}));',
+    `assert.equal(raced.filter((a) => a.status === 201).length, ${rule.max}, JSON.stringify(raced.map((a) => a.status)));`,
+    `assert.equal(await store().${record.collection}.count({ ${rule.perField}: racedHolder }), ${rule.max});`,
   ];
 }
 
