@@ -79,5 +79,6 @@ describe('the full pipeline from the CLI', () => {
       status: string;
     }[];
     expect(after.every((d) => d.status === 'stopped')).toBe(true);
-  });
+    // Coding, testing, the release build and two deploys of a Fastify + Kysely service: minutes on a shared machine.
+  }, 300_000);
 });
