@@ -277,8 +277,8 @@ describe('deploy_verify runs the generated service smoke suite against the live 
     const route = join(ws, 'src', 'routes', 'book.ts');
     const original = await readFile(route, 'utf8');
     const broken = original.replace(
-      'sendJson(res, 201, store.books.create(input));',
-      'sendJson(res, 200, input);',
+      'return { status: 201, body: await store.books.create(input) };',
+      'return { status: 200, body: input };',
     );
     expect(broken).not.toBe(original);
     await writeFile(route, broken);

@@ -18,8 +18,8 @@ const git = promisify(execFile);
 
 const REQUIREMENT =
   'A library service where librarians add books with title, author and ISBN, and members borrow them. A member can borrow at most 3 books.';
-const STORES_THE_RECORD = 'sendJson(res, 201, store.bookBorrows.create(input));';
-const FORGETS_THE_RECORD = 'sendJson(res, 201, input);';
+const STORES_THE_RECORD = 'return { status: 201, body: await store.bookBorrows.create(input) };';
+const FORGETS_THE_RECORD = 'return { status: 201, body: input };';
 
 let home = '';
 let pipeline: RealPipeline | undefined;

@@ -201,7 +201,8 @@ export function designArchitecture(
     {
       layer: 'service',
       choice: 'TypeScript / Node.js 20',
-      reason: 'The generated service: node:http, no heavy framework, strict types',
+      reason:
+        'The generated service: Fastify, Kysely migrations, pino logs, Prometheus metrics, strict types',
     },
     {
       layer: 'api',

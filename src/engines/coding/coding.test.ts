@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PathRefusedError } from '../../contracts/errors.js';
 import { lit } from '../shared/escape.js';
 import { analyzeCode } from './analyze.js';
-import { DEV_DEPENDENCIES } from './deps.js';
+import { STACK } from './deps.js';
 import { generateCode } from './generate.js';
 import { renderService } from './generator.js';
 import { camel, IdentifierScope } from './identifiers.js';
@@ -56,7 +56,7 @@ describe('identifiers', () => {
 describe('live smoke suite', () => {
   it('is generated from the plan smoke cases, tagged with their requirements, with an npm script', () => {
     const { requirements, architecture, testPlan } = librarySpecs();
-    const files = renderService(buildModel(requirements, architecture, testPlan), DEV_DEPENDENCIES);
+    const files = renderService(buildModel(requirements, architecture, testPlan), STACK);
     const smoke = files.find((f) => f.path === 'test/smoke/smoke.test.ts');
     expect(smoke?.requirementIds).toEqual(['REQ-001', 'REQ-008', 'REQ-003']);
     const names = [...(smoke?.content ?? '').matchAll(/^test\((".*?"|'.*?'), \{ skip \}/gm)].map((m) => m[1]);
@@ -78,7 +78,7 @@ describe('live smoke suite', () => {
   it('is left out when the plan has no smoke case (deploy_verify then runs generic checks)', () => {
     const { requirements, architecture, testPlan } = librarySpecs();
     const plan = { ...testPlan, cases: testPlan.cases.filter((c) => c.kind !== 'smoke') };
-    const files = renderService(buildModel(requirements, architecture, plan), DEV_DEPENDENCIES);
+    const files = renderService(buildModel(requirements, architecture, plan), STACK);
     expect(files.some((f) => f.path.startsWith('test/smoke/'))).toBe(false);
     expect(
       JSON.parse(files.find((f) => f.path === 'package.json')?.content ?? '{}').scripts,

@@ -4,7 +4,7 @@ import type { CodeReport } from '../../contracts/code.js';
 import type { CodeFixInput, CodeGenerateInput } from '../../contracts/engines.js';
 import { commitAll } from '../../workspace/git.js';
 import type { EngineToolContext } from '../brain.js';
-import { DEV_DEPENDENCIES, linkDevDependencies } from './deps.js';
+import { linkDevDependencies, STACK, stackLockPackages } from './deps.js';
 import { type GeneratedFile, renderService } from './generator.js';
 import { buildModel, type ServiceModel } from './model.js';
 import {
@@ -22,7 +22,7 @@ type Specs = Pick<z.infer<typeof CodeGenerateInput>, 'requirements' | 'architect
 
 function render(input: Specs, testPlan: TestPlan | null) {
   const model = buildModel(input.requirements, input.architecture, testPlan ?? undefined);
-  return { model, files: renderService(model, DEV_DEPENDENCIES) };
+  return { model, files: renderService(model, STACK, stackLockPackages()) };
 }
 
 function reqList(input: Specs): Manifest['requirements'] {
@@ -78,7 +78,7 @@ export async function generateCode(
     files: fileList(files),
     commit,
     summary:
-      `Generated a TypeScript service on node:http: ${model.entities.map((e) => e.typeName).join(', ') || 'no entities'}; ` +
+      `Generated a TypeScript service on Fastify and Kysely (SQLite, or PostgreSQL with DATABASE_URL): ${model.entities.map((e) => e.typeName).join(', ') || 'no entities'}; ` +
       `${model.operations.length} routes, ${model.rules.length} business rules` +
       (removed.length > 0 ? `; removed ${removed.length} files no longer generated` : '') +
       (model.notes.length > 0 ? `. Not generated: ${model.notes.join('; ')}` : ''),

@@ -1,24 +1,30 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Stack } from './deps.js';
 import type { ServiceModel } from './model.js';
 import {
   biomeJson,
-  type DevDependencies,
   dockerfile,
   envExample,
   gitignore,
   packageJson,
+  packageLock,
   readme,
   tsconfigJson,
 } from './templates/project.js';
 import {
-  configTs,
-  httpTs,
-  loggerTs,
+  domainTs,
+  initMigrationTs,
   mainTs,
-  metricsTs,
-  repositoryTs,
-  routerTs,
-} from './templates/runtime.js';
-import { domainTs, routesTs, routeTableTs, rulesTs, serverTs, storeTs } from './templates/service.js';
+  migrationsIndexTs,
+  openapiTs,
+  routesTs,
+  routeTableTs,
+  rulesTs,
+  serverTs,
+  storeTs,
+} from './templates/service.js';
 import { smokeCases, smokeTestTs } from './templates/smoke.js';
 import {
   apiTestTs,
@@ -36,8 +42,37 @@ export interface GeneratedFile {
   requirementIds: string[];
 }
 
+/**
+ * The kit's sources: beside this module when run from src, under the package's src/ when run from dist
+ * (the compiled .js is not what the workspace gets: it gets the checked .ts files themselves).
+ */
+function kitDir(): string {
+  const here = fileURLToPath(new URL('./kit/', import.meta.url));
+  if (existsSync(join(here, 'server.ts'))) return here;
+  return fileURLToPath(new URL('../../../src/engines/coding/kit/', import.meta.url));
+}
+
+let kitCache: GeneratedFile[] | undefined;
+
+/** The spec-independent files, copied verbatim into `src/kit/`. */
+export function kitFiles(): GeneratedFile[] {
+  kitCache ??= readdirSync(kitDir())
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => ({
+      path: `src/kit/${f}`,
+      content: readFileSync(join(kitDir(), f), 'utf8'),
+      requirementIds: ['*'],
+    }));
+  return kitCache;
+}
+
 /** The whole service as files, deterministic for a given model: code_fix relies on regenerating the same bytes. */
-export function renderService(model: ServiceModel, dev: DevDependencies): GeneratedFile[] {
+export function renderService(
+  model: ServiceModel,
+  stack: Stack,
+  lock: Record<string, unknown> = {},
+): GeneratedFile[] {
   const all = ['*'];
   const reqsOf = (entity: string) => [
     ...new Set([
@@ -47,20 +82,20 @@ export function renderService(model: ServiceModel, dev: DevDependencies): Genera
   ];
   const smoke = smokeTestTs(model);
   const files: GeneratedFile[] = [
-    { path: 'package.json', content: packageJson(model, dev, smoke !== null), requirementIds: all },
+    { path: 'package.json', content: packageJson(model, stack, smoke !== null), requirementIds: all },
+    { path: 'package-lock.json', content: packageLock(model, stack, lock), requirementIds: [] },
     { path: 'tsconfig.json', content: tsconfigJson(), requirementIds: all },
     { path: 'biome.json', content: biomeJson(), requirementIds: [] },
     { path: '.gitignore', content: gitignore(), requirementIds: [] },
     { path: '.env.example', content: envExample(), requirementIds: [] },
     { path: 'Dockerfile', content: dockerfile(), requirementIds: [] },
     { path: 'README.md', content: readme(model, smoke !== null), requirementIds: [] },
-    { path: 'src/config.ts', content: configTs(), requirementIds: all },
-    { path: 'src/logger.ts', content: loggerTs(), requirementIds: all },
-    { path: 'src/metrics.ts', content: metricsTs(), requirementIds: all },
-    { path: 'src/http.ts', content: httpTs(), requirementIds: all },
-    { path: 'src/router.ts', content: routerTs(), requirementIds: all },
-    { path: 'src/storage/repository.ts', content: repositoryTs(), requirementIds: all },
+    { path: 'openapi.json', content: `${JSON.stringify(model.openapi, null, 2)}\n`, requirementIds: [] },
+    ...kitFiles(),
+    { path: 'src/openapi.ts', content: openapiTs(model), requirementIds: all },
     { path: 'src/storage/store.ts', content: storeTs(model), requirementIds: all },
+    { path: 'src/migrations/0001_init.ts', content: initMigrationTs(model), requirementIds: all },
+    { path: 'src/migrations/index.ts', content: migrationsIndexTs(), requirementIds: all },
     {
       path: 'src/rules.ts',
       content: rulesTs(model),

@@ -13,7 +13,7 @@ import { analyzeRequirements } from '../requirements/analyze.js';
 import { GOLDEN_EN } from '../requirements/golden-texts.js';
 import { RequirementsAnswer } from '../requirements/llm.js';
 import { analyzeCode } from './analyze.js';
-import { DEV_DEPENDENCIES } from './deps.js';
+import { STACK } from './deps.js';
 import { generateCode } from './generate.js';
 import { renderService } from './generator.js';
 import { buildModel } from './model.js';
@@ -93,7 +93,7 @@ describe('hostile artifact text that passes the contracts', () => {
 
   it('only ever appears as data in the generated code, README and package.json', () => {
     const { requirements, architecture, testPlan } = hostileSpecs();
-    const files = renderService(buildModel(requirements, architecture, testPlan), DEV_DEPENDENCIES);
+    const files = renderService(buildModel(requirements, architecture, testPlan), STACK);
     const sources = files.filter((f) => f.path.endsWith('.ts'));
     expect(sources.length).toBeGreaterThan(15);
     for (const f of sources) {
@@ -123,7 +123,7 @@ describe('hostile artifact text that passes the contracts', () => {
     for (const op of model.operations) op.requirementIds.push(evil);
     for (const rule of model.rules) rule.requirementId = evil;
     for (const e of model.entities) if (e.action) e.action.verb = `borrow */ PWNED(); /*\nPWNED();`;
-    const files = renderService(model, DEV_DEPENDENCIES).filter((f) => f.path.endsWith('.ts'));
+    const files = renderService(model, STACK).filter((f) => f.path.endsWith('.ts'));
     for (const f of files) {
       const { errors, identifiers } = parseTs(f.path, f.content);
       expect(errors).toEqual([]);

@@ -121,6 +121,8 @@ export interface ServiceModel {
   testCases: TestCaseModel[];
   /** What the generator could not turn into code, said plainly. */
   notes: string[];
+  /** The design's OpenAPI document, served by the service at GET /openapi.json. */
+  openapi: Record<string, unknown>;
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -279,6 +281,7 @@ export function buildModel(
     requirements,
     testCases,
     notes,
+    openapi: api.api,
   };
 }
 

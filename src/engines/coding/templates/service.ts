@@ -1,6 +1,9 @@
 import { commentText, lit } from '../../shared/escape.js';
 import type { EntityModel, FieldModel, OperationModel, RuleModel, ServiceModel } from '../model.js';
 
+// Spec-independent parts (server, config, logger, metrics, database, errors) are the real files in
+// ../kit, copied; what is here depends on the design: tables, migrations, rules and handlers.
+
 // Spec-dependent files of the generated service. Names come from the model (safe identifiers);
 // original labels and rule texts only appear through `lit` (escaped string literals) or `commentText`.
 
@@ -104,7 +107,7 @@ function isHttpUrl(value: string): boolean {
     fields.length > 0
       ? `export interface ${entity.typeName}Input {\n${props}\n}`
       : `export type ${entity.typeName}Input = Record<string, never>;`;
-  return `import { HttpError } from '../http.js';
+  return `import { HttpError } from '../kit/errors.js';
 
 /** ${commentText(entity.label)} */
 ${shape}
@@ -150,27 +153,42 @@ export function parse${entity.typeName}Input(body: unknown, partial = false): ${
 `;
 }
 
+function columnKind(field: FieldModel): 'text' | 'integer' | 'number' | 'boolean' {
+  if (field.type === 'integer' || field.type === 'number' || field.type === 'boolean') return field.type;
+  return 'text';
+}
+
 export function storeTs(model: ServiceModel): string {
   const imports = model.entities
     .map((e) => `import type { ${e.typeName}Input } from '../domain/${e.file}.js';`)
     .join('\n');
+  const tables = model.entities
+    .map((e) => {
+      const cols = e.fields.map((f) => `${f.name}: ${lit(columnKind(f))}`).join(', ');
+      return `  ${e.collection}: { name: ${lit(e.collection)}, columns: { ${cols} } },`;
+    })
+    .join('\n');
   const fields = model.entities.map((e) => `  ${e.collection}: Repository<${e.typeName}Input>;`).join('\n');
   const inits = model.entities
     .map(
-      (e) =>
-        `    ${e.collection}: new InMemoryRepository<${e.typeName}Input>(${lit(e.collection)}, persistence),`,
+      (e) => `    ${e.collection}: new Repository<${e.typeName}Input>(db, dialect, TABLES.${e.collection}),`,
     )
     .join('\n');
   return `${imports}
-import { InMemoryRepository, JsonFilePersistence, type Repository } from './repository.js';
+import type { Db, Dialect } from '../kit/db.js';
+import { Repository, type TableSpec } from '../kit/repository.js';
 
-/** One repository per entity. */
+/** One table per entity; migrations/0001_init.ts creates them. */
+export const TABLES = {
+${tables}
+} satisfies Record<string, TableSpec>;
+
+/** One repository per entity, bound to a connection or to one request's transaction. */
 export interface Store {
 ${fields}
 }
 
-export function createStore(dataFile?: string): Store {
-  const persistence = dataFile ? new JsonFilePersistence(dataFile) : undefined;
+export function createStore(${model.entities.length > 0 ? 'db' : '_db'}: Db, ${model.entities.length > 0 ? 'dialect' : '_dialect'}: Dialect): Store {
   return {
 ${inits}
   };
@@ -178,21 +196,102 @@ ${inits}
 `;
 }
 
+/** Entities in an order where every referenced table comes first (reference cycles are already broken). */
+function byReferences(model: ServiceModel): EntityModel[] {
+  const out: EntityModel[] = [];
+  const visit = (e: EntityModel, depth: number) => {
+    if (out.includes(e) || depth > model.entities.length) return;
+    for (const f of e.fields) {
+      const target = model.entities.find((x) => x.key === f.ref);
+      if (target && target !== e) visit(target, depth + 1);
+    }
+    if (!out.includes(e)) out.push(e);
+  };
+  for (const e of model.entities) visit(e, 0);
+  return out;
+}
+
+const SQL_TYPE: Record<ReturnType<typeof columnKind>, string> = {
+  text: `'text'`,
+  integer: `'integer'`,
+  number: 'sql`double precision`',
+  boolean: `'boolean'`,
+};
+
+/** The first migration: the design's tables with their unique, foreign-key and check constraints. */
+export function initMigrationTs(model: ServiceModel): string {
+  let usesSql = false;
+  const tables = byReferences(model).map((e) => {
+    const cols = e.fields.map((f) => {
+      const mods: string[] = [];
+      if (f.required) mods.push('.notNull()');
+      if (f.unique) mods.push('.unique()');
+      const target = model.entities.find((x) => x.key === f.ref);
+      if (target) mods.push(`.references(${lit(`${target.collection}.id`)})`);
+      const checks: string[] = [];
+      if (f.type === 'enum' && f.enumValues.length > 0) {
+        checks.push(
+          `\${sql.ref(${lit(f.name)})} in (\${sql.join([${f.enumValues.map((v) => `sql.lit(${lit(v)})`).join(', ')}])})`,
+        );
+      }
+      for (const r of model.rules) {
+        if (r.kind !== 'value' || r.entity !== e.key || r.field !== f.name || !Number.isFinite(r.value))
+          continue;
+        checks.push(`\${sql.ref(${lit(f.name)})} ${r.bound === 'min' ? '>=' : '<='} ${r.value}`);
+      }
+      if (checks.length > 0) mods.push(`.check(sql\`${checks.join(' and ')}\`)`);
+      const type = SQL_TYPE[columnKind(f)];
+      if (checks.length > 0 || type.startsWith('sql')) usesSql = true;
+      return `    .addColumn(${lit(f.name)}, ${type}${mods.length > 0 ? `, (c) => c${mods.join('')}` : ''})`;
+    });
+    return `  await db.schema
+    .createTable(${lit(e.collection)})
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('createdAt', 'text', (c) => c.notNull())
+    .addColumn('updatedAt', 'text', (c) => c.notNull())
+${cols.length > 0 ? `${cols.join('\n')}\n` : ''}    .execute();`;
+  });
+  const drops = byReferences(model)
+    .reverse()
+    .map((e) => `  await db.schema.dropTable(${lit(e.collection)}).execute();`);
+  const used = model.entities.length > 0 ? 'db' : '_db';
+  return `import { type Kysely${usesSql ? ', sql' : ''} } from 'kysely';
+
+// The design's first schema. A later design adds 0002_…, never edits this file: databases that ran it keep their data.
+
+export async function up(${used}: Kysely<unknown>): Promise<void> {
+${tables.join('\n')}
+}
+
+export async function down(${used}: Kysely<unknown>): Promise<void> {
+${drops.join('\n')}
+}
+`;
+}
+
+export function migrationsIndexTs(): string {
+  return `import type { Migration } from 'kysely';
+import * as init from './0001_init.js';
+
+/** Every migration by name; applied in name order at start (Kysely's Migrator records what ran). */
+export const migrations: Record<string, Migration> = {
+  '0001_init': init,
+};
+`;
+}
+
 function ruleFn(entity: EntityModel, rules: RuleModel[], model: ServiceModel): string {
   const T = entity.typeName;
   const body: string[] = [];
   for (const f of entity.fields.filter((x) => x.unique)) {
-    body.push(`  if (input.${f.name} !== undefined) {
-    const taken = store.${entity.collection}.count((item) => item.${f.name} === input.${f.name} && item.id !== currentId);
-    if (taken > 0) {
-      throw new HttpError(409, 'DUPLICATE', ${lit(`${f.name} must be unique: another ${entity.key} already has this value`)});
-    }
+    body.push(`  if (input.${f.name} !== undefined && (await store.${entity.collection}.count({ ${f.name}: input.${f.name} }, currentId)) > 0) {
+    throw new HttpError(409, 'DUPLICATE', ${lit(`${f.name} must be unique: another ${entity.key} already has this value`)});
   }`);
   }
   for (const f of entity.fields.filter((x) => x.ref !== null)) {
     const target = model.entities.find((e) => e.key === f.ref);
     if (!target) continue;
-    body.push(`  if (input.${f.name} !== undefined && !store.${target.collection}.get(String(input.${f.name}))) {
+    body.push(`  if (input.${f.name} !== undefined && !(await store.${target.collection}.get(String(input.${f.name})))) {
     throw new HttpError(422, 'UNKNOWN_REFERENCE', ${lit(`${f.name} does not name an existing ${target.key}`)});
   }`);
   }
@@ -207,9 +306,10 @@ function ruleFn(entity: EntityModel, rules: RuleModel[], model: ServiceModel): s
       continue;
     }
     const counted = entity.action ? `${entity.action.verb} records` : entity.collection;
+    // Read and written in the request's transaction: concurrent requests cannot both see room for one more.
     body.push(`${why}
   if (currentId === undefined && input.${r.perField} !== undefined) {
-    const held = store.${entity.collection}.count((item) => item.${r.perField} === input.${r.perField});
+    const held = await store.${entity.collection}.count({ ${r.perField}: input.${r.perField} });
     if (held >= ${r.max}) {
       throw new HttpError(409, 'RULE_VIOLATED', ${lit(`${r.requirementId}: at most ${r.max} ${counted} per ${r.perField.replace(/Id$/, '')}`)});
     }
@@ -217,7 +317,7 @@ function ruleFn(entity: EntityModel, rules: RuleModel[], model: ServiceModel): s
   }
   const used = body.length > 0;
   return `/** Business rules for ${entity.key}: uniqueness (409), references (422), limits (409), value bounds (422). */
-export function check${T}(${used ? 'store' : '_store'}: Store, ${used ? 'input' : '_input'}: Partial<${T}Input>, ${used ? 'currentId' : '_currentId'}?: string): void {
+export async function check${T}(${used ? 'store' : '_store'}: Store, ${used ? 'input' : '_input'}: Partial<${T}Input>, ${used ? 'currentId' : '_currentId'}?: string): Promise<void> {
 ${body.join('\n')}
 }`;
 }
@@ -235,9 +335,9 @@ export function rulesTs(model: ServiceModel): string {
       ),
     )
     .join('\n\n');
+  const usesError = fns.includes('HttpError(');
   return `${imports}
-import { HttpError } from './http.js';
-import type { Store } from './storage/store.js';
+${usesError ? "import { HttpError } from './kit/errors.js';\n" : ''}import type { Store } from './storage/store.js';
 
 ${fns}
 `;
@@ -245,10 +345,11 @@ ${fns}
 
 function handler(op: OperationModel, entity: EntityModel | undefined, model: ServiceModel): string {
   const reqs = op.requirementIds.length > 0 ? `  // ${commentText(op.requirementIds.join(', '), 400)}\n` : '';
-  const head = `${reqs}  async ${op.operationId}({ req, res, params }: RouteContext): Promise<void> {`;
+  const sig = (parts: string[]) =>
+    `${reqs}  async ${op.operationId}(${parts.length > 0 ? `{ ${parts.join(', ')} }: Context` : '_ctx: Context'}): Promise<Reply> {`;
   if (!entity || op.kind === 'unsupported') {
-    return `${reqs}  async ${op.operationId}({ res }: RouteContext): Promise<void> {
-    sendJson(res, 501, { error: { code: 'NOT_IMPLEMENTED', message: ${lit(`${op.method} ${op.path} is not implemented yet`)} } });
+    return `${sig([])}
+    throw new HttpError(501, 'NOT_IMPLEMENTED', ${lit(`${op.method} ${op.path} is not implemented yet`)});
   },`;
   }
   const T = entity.typeName;
@@ -258,38 +359,38 @@ function handler(op: OperationModel, entity: EntityModel | undefined, model: Ser
   const notFound = `throw new HttpError(404, 'NOT_FOUND', ${lit(`${entity.key} not found`)});`;
   switch (op.kind) {
     case 'list':
-      return `${reqs}  async ${op.operationId}({ res }: RouteContext): Promise<void> {
-    sendJson(res, 200, ${repo}.list());
+      return `${sig(['store'])}
+    return { status: 200, body: await ${repo}.list() };
   },`;
     case 'create':
-      return `${reqs}  async ${op.operationId}({ req, res }: RouteContext): Promise<void> {
-    const input = parse${T}Input(await readJson(req));
-    check${T}(store, input);
-    sendJson(res, 201, ${repo}.create(input));
+      return `${sig(['body', 'store'])}
+    const input = parse${T}Input(body);
+    await check${T}(store, input);
+    return { status: 201, body: await ${repo}.create(input) };
   },`;
     case 'get':
-      return `${reqs}  async ${op.operationId}({ res, params }: RouteContext): Promise<void> {
-    const item = ${repo}.get(${id});
+      return `${sig(['params', 'store'])}
+    const item = await ${repo}.get(${id});
     if (!item) ${notFound}
-    sendJson(res, 200, item);
+    return { status: 200, body: item };
   },`;
     case 'update':
-      return `${head}
+      return `${sig(['params', 'body', 'store'])}
     const id = ${id};
-    if (!${repo}.get(id)) ${notFound}
-    const input = parse${T}Input(await readJson(req), ${op.method === 'PATCH'});
-    check${T}(store, input, id);
-    sendJson(res, 200, ${repo}.update(id, input));
+    if (!(await ${repo}.get(id))) ${notFound}
+    const input = parse${T}Input(body, ${op.method === 'PATCH'});
+    await check${T}(store, input, id);
+    return { status: 200, body: await ${repo}.update(id, input) };
   },`;
     case 'delete':
-      return `${reqs}  async ${op.operationId}({ res, params }: RouteContext): Promise<void> {
-    if (!${repo}.delete(${id})) ${notFound}
-    res.writeHead(204).end();
+      return `${sig(['params', 'store'])}
+    if (!(await ${repo}.delete(${id}))) ${notFound}
+    return { status: 204 };
   },`;
     case 'listChildren':
-      return `${reqs}  async ${op.operationId}({ res, params }: RouteContext): Promise<void> {
+      return `${sig(['params', 'store'])}
     const parentId = ${id};
-    sendJson(res, 200, ${repo}.list((item) => item.${op.parentField} === parentId));
+    return { status: 200, body: await ${repo}.list({ ${op.parentField}: parentId }) };
   },`;
     case 'action': {
       const record = model.entities.find((e) => e.key === op.record && e.action);
@@ -297,25 +398,23 @@ function handler(op: OperationModel, entity: EntityModel | undefined, model: Ser
       const R = record.typeName;
       const target = record.action.targetField;
       // Only read a body when the action takes one (`{ memberId }`); `reserve` by an anonymous actor has none.
-      const input =
-        record.fields.length > 1
-          ? `const body = await readJson(req);
-    const input = parse${R}Input(typeof body === 'object' && body !== null ? { ...body, ${target} } : body);`
-          : `const input = parse${R}Input({ ${target} });`;
-      return `${record.fields.length > 1 ? head : `${reqs}  async ${op.operationId}({ res, params }: RouteContext): Promise<void> {`}
+      const takesBody = record.fields.length > 1;
+      const input = takesBody
+        ? `const input = parse${R}Input(typeof body === 'object' && body !== null ? { ...body, ${target} } : body);`
+        : `const input = parse${R}Input({ ${target} });`;
+      return `${sig(takesBody ? ['params', 'body', 'store'] : ['params', 'store'])}
     const ${target} = ${id};
-    if (!${repo}.get(${target})) ${notFound}
+    if (!(await ${repo}.get(${target}))) ${notFound}
     ${input}
-    check${R}(store, input);
-    sendJson(res, 201, store.${record.collection}.create(input));
+    await check${R}(store, input);
+    return { status: 201, body: await store.${record.collection}.create(input) };
   },`;
     }
     case 'createChild':
-      return `${head}
-    const body = await readJson(req);
+      return `${sig(['params', 'body', 'store'])}
     const input = parse${T}Input(typeof body === 'object' && body !== null ? { ...body, ${op.parentField}: ${id} } : body);
-    check${T}(store, input);
-    sendJson(res, 201, ${repo}.create(input));
+    await check${T}(store, input);
+    return { status: 201, body: await ${repo}.create(input) };
   },`;
   }
 }
@@ -324,7 +423,6 @@ export function routesTs(model: ServiceModel, entity: EntityModel): string {
   const ops = model.operations.filter((o) => o.entity === entity.key);
   const code = ops.map((o) => handler(o, entity, model));
   const needs = (s: string) => code.some((c) => c.includes(s));
-  const httpImports = ['HttpError', 'readJson', 'sendJson'].filter((n) => needs(`${n}(`));
   // This entity and the action records its routes store, in a stable order.
   const handled = model.entities.filter(
     (e) => e === entity || (e.action !== null && ops.some((o) => o.record === e.key)),
@@ -334,11 +432,13 @@ export function routesTs(model: ServiceModel, entity: EntityModel): string {
     .filter((e) => needs(`parse${e.typeName}Input(`))
     .map((e) => `import { parse${e.typeName}Input } from '../domain/${e.file}.js';\n`)
     .join('');
-  return `${domain}${httpImports.length > 0 ? `import { ${httpImports.join(', ')} } from '../http.js';\n` : ''}${checks.length > 0 ? `import { ${checks.join(', ')} } from '../rules.js';\n` : ''}import type { RouteContext } from '../router.js';
-import type { Store } from '../storage/store.js';
+  return `${domain}${needs('HttpError(') ? "import { HttpError } from '../kit/errors.js';\n" : ''}import type { Reply, RequestContext } from '../kit/server.js';
+${checks.length > 0 ? `import { ${checks.join(', ')} } from '../rules.js';\n` : ''}import type { Store } from '../storage/store.js';
 
-/** Handlers for ${commentText(entity.label)}, one per API operation. */
-export function ${entity.key}Handlers(store: Store) {
+type Context = RequestContext<Store>;
+
+/** Handlers for ${commentText(entity.label)}, one per API operation; each runs in its request's transaction. */
+export function ${entity.key}Handlers() {
   return {
 ${code.join('\n')}
   };
@@ -350,28 +450,22 @@ export function routeTableTs(model: ServiceModel): string {
   const withEntity = model.entities.filter((e) => model.operations.some((o) => o.entity === e.key));
   const orphans = model.operations.filter((o) => !o.entity || !withEntity.some((e) => e.key === o.entity));
   const imports = withEntity.map((e) => `import { ${e.key}Handlers } from './${e.file}.js';`).join('\n');
-  const consts = withEntity.map((e) => `  const ${e.key} = ${e.key}Handlers(store);`).join('\n');
+  const consts = withEntity.map((e) => `  const ${e.key} = ${e.key}Handlers();`).join('\n');
   const rows = model.operations
     .map((o) => {
       const owner = o.entity && withEntity.some((e) => e.key === o.entity) ? o.entity : null;
-      const fn = owner ? `${owner}.${o.operationId}` : `notImplemented(${lit(`${o.method} ${o.path}`)})`;
+      const fn = owner
+        ? `${owner}.${o.operationId}`
+        : `tools.notImplemented(${lit(`${o.method} ${o.path}`)})`;
       return `    { method: ${lit(o.method)}, path: ${lit(o.path)}, operationId: ${lit(o.operationId)}, handler: ${fn} },`;
     })
     .join('\n');
-  const orphanHelper =
-    orphans.length > 0
-      ? `
-function notImplemented(what: string): Route['handler'] {
-  return async ({ res }) => sendJson(res, 501, { error: { code: 'NOT_IMPLEMENTED', message: \`\${what} is not implemented yet\` } });
-}
-`
-      : '';
-  return `${orphans.length > 0 ? "import { sendJson } from '../http.js';\n" : ''}import type { Route } from '../router.js';
+  return `import type { Route, RouteTools } from '../kit/server.js';
 import type { Store } from '../storage/store.js';
 ${imports}
-${orphanHelper}
+
 /** Every operation of the API document, in its order. */
-export function routes(store: Store): Route[] {
+export function routes(${orphans.length > 0 ? 'tools' : '_tools'}: RouteTools<Store>): Route<Store>[] {
 ${consts}
   return [
 ${rows}
@@ -380,106 +474,41 @@ ${rows}
 `;
 }
 
+export function openapiTs(model: ServiceModel): string {
+  return `// The design's OpenAPI document, as the architecture stage wrote it; served at GET /openapi.json.
+export const openapi: Record<string, unknown> = ${JSON.stringify(model.openapi, null, 2)};
+`;
+}
+
 export function serverTs(): string {
-  return `import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HttpError, sendJson, sendText } from './http.js';
-import { createLogger, type Logger } from './logger.js';
-import { Metrics } from './metrics.js';
-import { matchRoute, type Route } from './router.js';
+  return `import { type RunningService as KitService, type ServiceDefinition, type StartOptions, startService } from './kit/server.js';
+import { migrations } from './migrations/index.js';
+import { openapi } from './openapi.js';
 import { routes } from './routes/index.js';
 import { createStore, type Store } from './storage/store.js';
 
-export interface AppOptions {
-  store?: Store;
-  logger?: Logger;
-  metrics?: Metrics;
+/** The service as the kit runs it: its tables, migrations, routes and API document. */
+export const definition: ServiceDefinition<Store> = { migrations, createStore, routes, openapi };
+
+export type RunningService = KitService<Store>;
+
+/** Opens the database (SQLite in memory unless \`database\` says otherwise), migrates, listens. */
+export function startServer(options: StartOptions = {}): Promise<RunningService> {
+  return startService(definition, options);
+}
+`;
 }
 
-export interface App {
-  store: Store;
-  metrics: Metrics;
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-}
+export function mainTs(): string {
+  return `import { loadConfig } from './kit/config.js';
+import { createLogger } from './kit/logger.js';
+import { closeOnSignals } from './kit/server.js';
+import { startServer } from './server.js';
 
-export function createApp(options: AppOptions = {}): App {
-  const store = options.store ?? createStore();
-  const logger = options.logger ?? createLogger('silent');
-  const metrics = options.metrics ?? new Metrics();
-  const table: Route[] = routes(store);
-  const started = Date.now();
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const begin = process.hrtime.bigint();
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    let route = 'unmatched';
-    try {
-      if (method === 'GET' && url.pathname === '/health') {
-        route = '/health';
-        sendJson(res, 200, { status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000) });
-      } else if (method === 'GET' && url.pathname === '/metrics') {
-        route = '/metrics';
-        sendText(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
-      } else {
-        const match = matchRoute(table, method, url.pathname);
-        route = match.route.path;
-        await match.route.handler({ req, res, params: match.params, query: url.searchParams });
-      }
-    } catch (err) {
-      if (err instanceof HttpError) {
-        sendJson(res, err.status, { error: { code: err.code, message: err.message } });
-      } else {
-        logger.error('request failed', { method, path: url.pathname, error: String(err) });
-        sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal server error' } });
-      }
-    } finally {
-      const seconds = Number(process.hrtime.bigint() - begin) / 1e9;
-      metrics.observe(method, route, res.statusCode, seconds);
-      logger.info('request', { method, route, status: res.statusCode, ms: Math.round(seconds * 1000) });
-    }
-  }
-
-  return { store, metrics, handle };
-}
-
-export interface StartOptions extends AppOptions {
-  host?: string;
-  port?: number;
-  dataFile?: string;
-}
-
-export interface RunningService {
-  app: App;
-  server: Server;
-  url: string;
-  close(): Promise<void>;
-}
-
-export async function startServer(options: StartOptions = {}): Promise<RunningService> {
-  const logger = options.logger ?? createLogger('silent');
-  const app = createApp({ ...options, logger, store: options.store ?? createStore(options.dataFile) });
-  const server = createServer((req, res) => {
-    void app.handle(req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
-  const url = \`http://\${host}:\${port}\`;
-  logger.info('listening', { url, port });
-  return {
-    app,
-    server,
-    url,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
-  };
-}
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+const service = await startServer({ host: config.host, port: config.port, logger, database: config.database });
+// Graceful shutdown: stop accepting connections, let requests in flight finish, close the database.
+closeOnSignals(service.close, logger, config.shutdownTimeoutMs);
 `;
 }

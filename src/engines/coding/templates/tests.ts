@@ -38,7 +38,8 @@ function boundedNumber(field: FieldModel, rules: ValueRule[]): string | null {
 export function sample(field: FieldModel, model: ServiceModel): string {
   if (field.ref) {
     const target = model.entities.find((e) => e.key === field.ref);
-    if (target) return `seed${target.typeName}(store, n).id`;
+    // A new referenced record per call: its unique values must not repeat within one database.
+    if (target) return `(await seed${target.typeName}(store, nextSeed())).id`;
   }
   const bounded =
     field.type === 'integer' || field.type === 'number'
@@ -98,7 +99,7 @@ function actionBodyHelper(record: EntityModel, model: ServiceModel): string {
   const uses = (what: string) => fields.some((f) => sample(f, model).includes(what));
   const props = fields.map((f) => `    ${f.name}: ${sample(f, model)},`).join('\n');
   return `/** The request body of ${commentText(record.action?.verb ?? 'the action')}: every field but the target id, which the path carries. */
-export function ${record.key}Body(${uses('store') ? 'store' : '_store'}: Store, ${uses('n') ? 'n' : '_n'} = 1): Omit<${record.typeName}Input, ${lit(record.action?.targetField ?? '')}> {
+export async function ${record.key}Body(${uses('store') ? 'store' : '_store'}: Store, ${uses('n') ? 'n' : '_n'} = 1): Promise<Omit<${record.typeName}Input, ${lit(record.action?.targetField ?? '')}>> {
   return {
 ${props}
   };
@@ -112,31 +113,50 @@ export function helpersTs(model: ServiceModel): string {
   const builders = model.entities.map((e) => {
     const props = e.fields.map((f) => `    ${f.name}: ${sample(f, model)},`).join('\n');
     return `/** A valid ${e.key}; \`n\` varies unique values and seeds what it references. */
-export function ${e.key}Input(${e.fields.some((f) => f.ref || sample(f, model).includes('n')) ? 'store' : '_store'}: Store, ${
+export async function ${e.key}Input(${e.fields.some((f) => f.ref || sample(f, model).includes('n')) ? 'store' : '_store'}: Store, ${
       e.fields.some((f) => sample(f, model).includes('n')) ? 'n' : '_n'
-    } = 1): ${e.typeName}Input {
+    } = 1): Promise<${e.typeName}Input> {
   return {
 ${props}
   };
 }
 
-export function seed${e.typeName}(store: Store, n = 1) {
-  return store.${e.collection}.create(${e.key}Input(store, n));
+export async function seed${e.typeName}(store: Store, n = 1) {
+  return store.${e.collection}.create(await ${e.key}Input(store, n));
 }${e.action ? `\n\n${actionBodyHelper(e, model)}` : ''}`;
   });
   return `${imports.join('\n')}
-import { type RunningService, startServer } from '../src/server.js';
-import type { Store } from '../src/storage/store.js';
+import { migrate, openDatabase } from '../src/kit/db.js';
+import { migrations } from '../src/migrations/index.js';
+import type { RunningService } from '../src/server.js';
+import { createStore, type Store } from '../src/storage/store.js';
 
 export type Json = Record<string, unknown>;
+
+let seeds = 1_000_000;
+/** A number no other seeded record uses, for records seeded as references. */
+export function nextSeed(): number {
+  seeds += 1;
+  return seeds;
+}
 
 export interface Answer<T> {
   status: number;
   body: T;
 }
 
-export function startTestService(): Promise<RunningService> {
-  return startServer({ host: '127.0.0.1', port: 0 });
+/** A service on a fresh in-memory SQLite database: each test file starts from empty tables. */
+export async function startTestService(): Promise<RunningService> {
+  // Loaded here, not at the top: unit tests use the builders below and need no HTTP server.
+  const { startServer } = await import('../src/server.js');
+  return startServer({ host: '127.0.0.1', port: 0, database: { kind: 'sqlite', file: ':memory:' } });
+}
+
+/** Repositories on a fresh, migrated in-memory database, for unit tests of rules and validation. */
+export async function testStore(): Promise<Store> {
+  const database = await openDatabase({ kind: 'sqlite', file: ':memory:' });
+  await migrate(database.db, migrations);
+  return createStore(database.db, database.dialect);
 }
 
 /** One HTTP call against the running service; the body is parsed when it is JSON. */
@@ -147,7 +167,8 @@ export async function call<T = Json>(service: RunningService, method: string, pa
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  const json = res.headers.get('content-type')?.includes('application/json') && text !== '' ? JSON.parse(text) : text;
+  // application/json and application/problem+json
+  const json = /json/.test(res.headers.get('content-type') ?? '') && text !== '' ? JSON.parse(text) : text;
   return { status: res.status, body: json as T };
 }
 
@@ -164,8 +185,8 @@ export function pathWith(op: OperationModel, value: string): string {
 
 /** The HTTP scenario proving one operation works, as statements inside a test. */
 function scenario(op: OperationModel, entity: EntityModel, n: number, model: ServiceModel): string[] {
-  const input = `${entity.key}Input(store(), ${n})`;
-  const seed = `seed${entity.typeName}(store(), ${n})`;
+  const input = `(await ${entity.key}Input(store(), ${n}))`;
+  const seed = `(await seed${entity.typeName}(store(), ${n}))`;
   const m = lit(op.method);
   switch (op.kind) {
     case 'create':
@@ -184,7 +205,7 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
       );
       if (!parent) return [];
       return [
-        `const parent = seed${parent.typeName}(store(), ${n});`,
+        `const parent = await seed${parent.typeName}(store(), ${n});`,
         `const created = await call(service, ${m}, \`${pathWith(op, 'parent.id')}\`, { ...${input}, ${op.parentField}: parent.id });`,
         'assert.equal(created.status, 201, JSON.stringify(created.body));',
         `assert.equal(created.body.${op.parentField}, parent.id);`,
@@ -216,7 +237,7 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
     case 'update':
       return [
         `const seeded = ${seed};`,
-        `const changes = ${entity.key}Input(store(), ${n + 1});`,
+        `const changes = await ${entity.key}Input(store(), ${n + 1});`,
         `const updated = await call(service, ${m}, \`${pathWith(op, 'seeded.id')}\`, changes);`,
         'assert.equal(updated.status, 200, JSON.stringify(updated.body));',
         'for (const [key, value] of Object.entries(changes)) assert.deepEqual(updated.body[key], value);',
@@ -231,14 +252,14 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
       const body = takesBody ? ', body' : '';
       return [
         `const target = ${seed};`,
-        ...(takesBody ? [`const body = ${record.key}Body(store(), ${n});`] : []),
+        ...(takesBody ? [`const body = await ${record.key}Body(store(), ${n});`] : []),
         `const done = await call(service, ${m}, \`${pathWith(op, 'target.id')}\`${body});`,
         'assert.equal(done.status, 201, JSON.stringify(done.body));',
         `assert.equal(done.body.${act.targetField}, target.id);`,
         ...(takesBody
           ? ['for (const [key, value] of Object.entries(body)) assert.deepEqual(done.body[key], value);']
           : []),
-        `assert.equal(store().${record.collection}.get(String(done.body.id))?.${act.targetField}, target.id);`,
+        `assert.equal((await store().${record.collection}.get(String(done.body.id)))?.${act.targetField}, target.id);`,
         `const missing = await call(service, ${m}, \`${pathWith(op, "'no-such-id'")}\`${body});`,
         'assert.equal(missing.status, 404);',
         ...(record.fields.some((f) => f.required && f.name !== act.targetField)
@@ -254,7 +275,7 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
         `const seeded = ${seed};`,
         `const removed = await call(service, ${m}, \`${pathWith(op, 'seeded.id')}\`);`,
         'assert.equal(removed.status, 204);',
-        `assert.equal(store().${entity.collection}.get(seeded.id), undefined);`,
+        `assert.equal(await store().${entity.collection}.get(seeded.id), undefined);`,
         `const again = await call(service, ${m}, \`${pathWith(op, 'seeded.id')}\`);`,
         'assert.equal(again.status, 404);',
       ];
@@ -270,14 +291,20 @@ function ruleScenario(rule: LimitRule | ValueRule, model: ServiceModel, n: numbe
   const op = model.operations.find((o) => o.entity === rule.entity && o.kind === 'create');
   if (!entity || !op) return [];
   return [
-    `const holder = ${entity.key}Input(store(), ${n}).${rule.perField};`,
+    `const holder = (await ${entity.key}Input(store(), ${n})).${rule.perField};`,
     `for (let i = 1; i <= ${rule.max}; i++) {`,
-    `  const ok = await call(service, 'POST', \`${templateText(op.path)}\`, { ...${entity.key}Input(store(), ${n} + i), ${rule.perField}: holder });`,
+    `  const ok = await call(service, 'POST', \`${templateText(op.path)}\`, { ...(await ${entity.key}Input(store(), ${n} + i)), ${rule.perField}: holder });`,
     '  assert.equal(ok.status, 201, JSON.stringify(ok.body));',
     '}',
-    `const over = await call(service, 'POST', \`${templateText(op.path)}\`, { ...${entity.key}Input(store(), ${n + rule.max + 1}), ${rule.perField}: holder });`,
+    `const over = await call(service, 'POST', \`${templateText(op.path)}\`, { ...(await ${entity.key}Input(store(), ${n + rule.max + 1})), ${rule.perField}: holder });`,
     'assert.equal(over.status, 409);',
-    `assert.match(String((over.body.error as Json).message), ${regexLiteral(rule.requirementId)});`,
+    `assert.match(String(over.body.detail), ${regexLiteral(rule.requirementId)});`,
+    // The same limit under concurrent requests: each runs in its own transaction, exactly max win.
+    `const racedHolder = (await ${entity.key}Input(store(), ${n + 500})).${rule.perField};`,
+    `const raced = await Promise.all(Array.from({ length: ${rule.max + 3} }, async (_, i) =>`,
+    `  call(service, 'POST', \`${templateText(op.path)}\`, { ...(await ${entity.key}Input(store(), ${n + 501} + i)), ${rule.perField}: racedHolder }),`,
+    '));',
+    `assert.equal(raced.filter((a) => a.status === 201).length, ${rule.max}, JSON.stringify(raced.map((a) => a.status)));`,
   ];
 }
 
@@ -293,11 +320,11 @@ function actionLimitScenario(rule: LimitRule, record: EntityModel, model: Servic
   const perTarget = rule.perField === act.targetField;
   // Counted per target: one target, a new body each time; per actor: one actor, a new target each time.
   const holder = perTarget
-    ? `const holder = seed${target.typeName}(store(), ${n}).id;`
-    : `const holder = ${record.key}Body(store(), ${n}).${rule.perField};`;
+    ? `const holder = (await seed${target.typeName}(store(), ${n})).id;`
+    : `const holder = (await ${record.key}Body(store(), ${n})).${rule.perField};`;
   const attempt = (k: string, name: string) => [
-    ...(perTarget ? [] : [`const ${name}Target = seed${target.typeName}(store(), ${k});`]),
-    `const ${name} = await call(service, 'POST', \`${pathWith(op, perTarget ? 'holder' : `${name}Target.id`)}\`, { ...${record.key}Body(store(), ${k}), ${rule.perField}: holder });`,
+    ...(perTarget ? [] : [`const ${name}Target = await seed${target.typeName}(store(), ${k});`]),
+    `const ${name} = await call(service, 'POST', \`${pathWith(op, perTarget ? 'holder' : `${name}Target.id`)}\`, { ...(await ${record.key}Body(store(), ${k})), ${rule.perField}: holder });`,
   ];
   return [
     holder,
@@ -307,8 +334,18 @@ function actionLimitScenario(rule: LimitRule, record: EntityModel, model: Servic
     '}',
     ...attempt(String(n + rule.max + 1), 'over'),
     'assert.equal(over.status, 409, JSON.stringify(over.body));',
-    `assert.match(String((over.body.error as Json).message), ${regexLiteral(rule.requirementId)});`,
-    `assert.equal(store().${record.collection}.count((item) => item.${rule.perField} === holder), ${rule.max});`,
+    `assert.match(String(over.body.detail), ${regexLiteral(rule.requirementId)});`,
+    `assert.equal(await store().${record.collection}.count({ ${rule.perField}: holder }), ${rule.max});`,
+    // The same limit under concurrent requests: each runs in its own transaction, exactly max win.
+    perTarget
+      ? `const racedHolder = (await seed${target.typeName}(store(), ${n + 500})).id;`
+      : `const racedHolder = (await ${record.key}Body(store(), ${n + 500})).${rule.perField};`,
+    `const raced = await Promise.all(Array.from({ length: ${rule.max + 3} }, async (_, i) => {`,
+    ...(perTarget ? [] : [`  const t = await seed${target.typeName}(store(), ${n + 501} + i);`]),
+    `  return call(service, 'POST', \`${pathWith(op, perTarget ? 'racedHolder' : 't.id')}\`, { ...(await ${record.key}Body(store(), ${n + 501} + i)), ${rule.perField}: racedHolder });`,
+    '}));',
+    `assert.equal(raced.filter((a) => a.status === 201).length, ${rule.max}, JSON.stringify(raced.map((a) => a.status)));`,
+    `assert.equal(await store().${record.collection}.count({ ${rule.perField}: racedHolder }), ${rule.max});`,
   ];
 }
 
@@ -323,20 +360,17 @@ function valueRuleScenario(rule: ValueRule, model: ServiceModel, n: number): str
   const lines =
     op.kind === 'create'
       ? [
-          `const refused = await call(service, ${lit(op.method)}, \`${templateText(op.path)}\`, { ...${entity.key}Input(store(), ${n}), ${rule.field}: ${bad} });`,
+          `const refused = await call(service, ${lit(op.method)}, \`${templateText(op.path)}\`, { ...(await ${entity.key}Input(store(), ${n})), ${rule.field}: ${bad} });`,
           'assert.equal(refused.status, 422, JSON.stringify(refused.body));',
-          `assert.equal(store().${entity.collection}.count((item) => item.${rule.field} === ${bad}), 0);`,
+          `assert.equal(await store().${entity.collection}.count({ ${rule.field}: ${bad} }), 0);`,
         ]
       : [
-          `const seeded = seed${entity.typeName}(store(), ${n});`,
-          `const refused = await call(service, ${lit(op.method)}, \`${pathWith(op, 'seeded.id')}\`, { ...${entity.key}Input(store(), ${n + 1}), ${rule.field}: ${bad} });`,
+          `const seeded = await seed${entity.typeName}(store(), ${n});`,
+          `const refused = await call(service, ${lit(op.method)}, \`${pathWith(op, 'seeded.id')}\`, { ...(await ${entity.key}Input(store(), ${n + 1})), ${rule.field}: ${bad} });`,
           'assert.equal(refused.status, 422, JSON.stringify(refused.body));',
-          `assert.equal(store().${entity.collection}.get(seeded.id)?.${rule.field}, seeded.${rule.field});`,
+          `assert.equal((await store().${entity.collection}.get(seeded.id))?.${rule.field}, seeded.${rule.field});`,
         ];
-  return [
-    ...lines,
-    `assert.match(String((refused.body.error as Json).message), ${regexLiteral(rule.requirementId)});`,
-  ];
+  return [...lines, `assert.match(String(refused.body.detail), ${regexLiteral(rule.requirementId)});`];
 }
 
 export interface PlannedTest {
@@ -441,7 +475,7 @@ import { ${helpers.sort().join(', ')} } from '../helpers.js';
 
 // One test per test-plan case; the [REQ-xxx] tags in the names trace them to requirements.
 let service: RunningService;
-const store = () => service.app.store;
+const store = () => service.store;
 
 before(async () => {
   service = await startTestService();
@@ -486,7 +520,23 @@ test('metrics expose request counts and latency in Prometheus format', async () 
   assert.equal(metrics.status, 200);
   assert.match(metrics.body, /# TYPE http_requests_total counter/);
   assert.match(metrics.body, /http_requests_total\\{method="GET",route="\\/health",status="200"\\} \\d+/);
-  assert.match(metrics.body, /http_request_duration_seconds_bucket\\{method="GET",route="\\/health",le="\\+Inf"\\}/);
+  assert.match(metrics.body, /http_request_duration_seconds_bucket\\{le="\\+Inf",method="GET",route="\\/health"\\}/);
+});
+
+test('readiness checks the database; the API document and its docs page are served', async () => {
+  assert.equal((await call(service, 'GET', '/ready')).status, 200);
+  const doc = await call(service, 'GET', '/openapi.json');
+  assert.equal(doc.status, 200);
+  assert.match(String(doc.body.openapi), /^3\\.1/);
+  assert.equal((await call(service, 'GET', '/docs')).status, 200);
+});
+
+test('errors are application/problem+json with a machine-readable code', async () => {
+  const res = await fetch(\`\${service.url}/no/such/route\`);
+  assert.match(res.headers.get('content-type') ?? '', /application\\/problem\\+json/);
+  const body = (await res.json()) as Record<string, unknown>;
+  assert.equal(body.status, 404);
+  assert.equal(body.code, 'NOT_FOUND');
 });
 
 test('unknown routes answer 404, malformed JSON 400', async () => {
@@ -497,7 +547,7 @@ test('unknown routes answer 404, malformed JSON 400', async () => {
 test('the service process starts, serves and shuts down on SIGTERM', async () => {
   const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_FILE: ':memory:' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -530,21 +580,21 @@ export function validationTestTs(model: ServiceModel): string {
   const blocks = model.entities.map((e) => {
     const bad = e.fields.map((f) => `    [${lit(f.name)}, ${badValue(f)}],`).join('\n');
     const required = e.fields.filter((f) => f.required);
-    return `test(${lit(`${e.key}: valid input passes validation`)}, () => {
-  const input = ${e.key}Input(createStore(), 1);
+    return `test(${lit(`${e.key}: valid input passes validation`)}, async () => {
+  const input = await ${e.key}Input(await testStore(), 1);
   assert.deepEqual(parse${e.typeName}Input(input), input);
   assert.deepEqual(parse${e.typeName}Input({}, true), {});
 });
 
-test(${lit(`${e.key}: invalid input is refused with a message naming the field`)}, () => {
-  const store = createStore();
+test(${lit(`${e.key}: invalid input is refused with a message naming the field`)}, async () => {
+  const store = await testStore();
   assert.throws(() => parse${e.typeName}Input(null), /JSON object/);
   assert.throws(() => parse${e.typeName}Input({ __unknown__: 1 }), /unknown field "__unknown__"/);
 ${required.length > 0 ? `  assert.throws(() => parse${e.typeName}Input({}), /${required[0]!.name}" is required/);\n` : ''}  const cases: [string, unknown][] = [
 ${bad}
   ];
   for (const [field, value] of cases) {
-    const input = { ...${e.key}Input(store, 1), [field]: value };
+    const input = { ...(await ${e.key}Input(store, 1)), [field]: value };
     assert.throws(() => parse${e.typeName}Input(input), (err: Error) => err instanceof HttpError && err.status === 400 && err.message.includes(field));
   }
 });`;
@@ -552,9 +602,8 @@ ${bad}
   return `import assert from 'node:assert/strict';
 import { test } from 'node:test';
 ${imports.join('\n')}
-import { HttpError } from '../../src/http.js';
-import { createStore } from '../../src/storage/store.js';
-import { ${model.entities.map((e) => `${e.key}Input`).join(', ')} } from '../helpers.js';
+import { HttpError } from '../../src/kit/errors.js';
+import { ${[...model.entities.map((e) => `${e.key}Input`), 'testStore'].sort().join(', ')} } from '../helpers.js';
 
 ${blocks.join('\n\n')}
 `;
@@ -569,16 +618,16 @@ export function rulesTestTs(model: ServiceModel): string {
   };
   for (const e of model.entities) {
     for (const f of e.fields.filter((x) => x.unique)) {
-      blocks.push(`test(${lit(`${e.key}.${f.name} must be unique`)}, () => {
-  const store = createStore();
-  const first = seed${e.typeName}(store, ${next()});
-  assert.throws(() => check${e.typeName}(store, { ${f.name}: first.${f.name} }), /unique/);
-  assert.doesNotThrow(() => check${e.typeName}(store, { ${f.name}: first.${f.name} }, first.id));
+      blocks.push(`test(${lit(`${e.key}.${f.name} must be unique`)}, async () => {
+  const store = await testStore();
+  const first = await seed${e.typeName}(store, ${next()});
+  await assert.rejects(check${e.typeName}(store, { ${f.name}: first.${f.name} }), /unique/);
+  await assert.doesNotReject(check${e.typeName}(store, { ${f.name}: first.${f.name} }, first.id));
 });`);
     }
     for (const f of e.fields.filter((x) => x.ref)) {
-      blocks.push(`test(${lit(`${e.key}.${f.name} must reference an existing record`)}, () => {
-  assert.throws(() => check${e.typeName}(createStore(), { ${f.name}: 'missing' }), (err: Error) => err instanceof HttpError && err.status === 422);
+      blocks.push(`test(${lit(`${e.key}.${f.name} must reference an existing record`)}, async () => {
+  await assert.rejects(check${e.typeName}(await testStore(), { ${f.name}: 'missing' }), (err: Error) => err instanceof HttpError && err.status === 422);
 });`);
     }
   }
@@ -590,38 +639,37 @@ export function rulesTestTs(model: ServiceModel): string {
         rule.bound === 'min'
           ? [rule.value - 1, rule.value + 1, 'at least']
           : [rule.value + 1, rule.value - 1, 'at most'];
-      blocks.push(`test(${lit(`[${rule.requirementId}] ${e.key}.${rule.field} must be ${word} ${rule.value}`)}, () => {
-  const store = createStore();
-  assert.throws(() => check${e.typeName}(store, { ${rule.field}: ${bad} }), (err: Error) => err instanceof HttpError && err.status === 422 && err.message.includes(${lit(rule.requirementId)}));
-  assert.doesNotThrow(() => check${e.typeName}(store, { ${rule.field}: ${ok} }));
+      blocks.push(`test(${lit(`[${rule.requirementId}] ${e.key}.${rule.field} must be ${word} ${rule.value}`)}, async () => {
+  const store = await testStore();
+  await assert.rejects(check${e.typeName}(store, { ${rule.field}: ${bad} }), (err: Error) => err instanceof HttpError && err.status === 422 && err.message.includes(${lit(rule.requirementId)}));
+  await assert.doesNotReject(check${e.typeName}(store, { ${rule.field}: ${ok} }));
 });`);
       continue;
     }
-    blocks.push(`test(${lit(`[${rule.requirementId}] at most ${rule.max} ${e.collection} per ${rule.perField}`)}, () => {
-  const store = createStore();
-  const holder = ${e.key}Input(store, ${next()}).${rule.perField};
+    blocks.push(`test(${lit(`[${rule.requirementId}] at most ${rule.max} ${e.collection} per ${rule.perField}`)}, async () => {
+  const store = await testStore();
+  const holder = (await ${e.key}Input(store, ${next()})).${rule.perField};
   for (let i = 1; i <= ${rule.max}; i++) {
-    const input = { ...${e.key}Input(store, ${n} + i), ${rule.perField}: holder };
-    check${e.typeName}(store, input);
-    store.${e.collection}.create(input);
+    const input = { ...(await ${e.key}Input(store, ${n} + i)), ${rule.perField}: holder };
+    await check${e.typeName}(store, input);
+    await store.${e.collection}.create(input);
   }
-  assert.throws(() => check${e.typeName}(store, { ...${e.key}Input(store, ${n + 50}), ${rule.perField}: holder }), (err: Error) => err instanceof HttpError && err.status === 409);
+  await assert.rejects(check${e.typeName}(store, { ...(await ${e.key}Input(store, ${n + 50})), ${rule.perField}: holder }), (err: Error) => err instanceof HttpError && err.status === 409);
 });`);
   }
   if (blocks.length === 0)
     blocks.push(
-      `test('entities without rules accept any valid input', () => {\n  assert.ok(createStore());\n});`,
+      `test('entities without rules accept any valid input', async () => {\n  assert.ok(await testStore());\n});`,
     );
   const text = blocks.join('\n\n');
   const used = (s: string) => text.includes(s);
   const checks = model.entities.map((e) => `check${e.typeName}`).filter((c) => used(`${c}(`));
-  const helpers = model.entities
-    .flatMap((e) => [`${e.key}Input`, `seed${e.typeName}`])
-    .filter((h) => used(`${h}(`));
+  const helpers = [...model.entities.flatMap((e) => [`${e.key}Input`, `seed${e.typeName}`]), 'testStore']
+    .filter((h) => used(`${h}(`))
+    .sort();
   return `import assert from 'node:assert/strict';
 import { test } from 'node:test';
-${used('HttpError') ? "import { HttpError } from '../../src/http.js';\n" : ''}${checks.length > 0 ? `import { ${checks.join(', ')} } from '../../src/rules.js';\n` : ''}import { createStore } from '../../src/storage/store.js';
-${helpers.length > 0 ? `import { ${helpers.join(', ')} } from '../helpers.js';\n` : ''}
+${used('HttpError') ? "import { HttpError } from '../../src/kit/errors.js';\n" : ''}${checks.length > 0 ? `import { ${checks.join(', ')} } from '../../src/rules.js';\n` : ''}${helpers.length > 0 ? `import { ${helpers.join(', ')} } from '../helpers.js';\n` : ''}
 ${text}
 `;
 }
@@ -631,76 +679,118 @@ export function runtimeTestTs(): string {
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
-import { HttpError } from '../../src/http.js';
-import { createLogger } from '../../src/logger.js';
-import { Metrics } from '../../src/metrics.js';
-import { matchRoute, type Route } from '../../src/router.js';
-import { InMemoryRepository, JsonFilePersistence } from '../../src/storage/repository.js';
+import type { Kysely } from 'kysely';
+import { loadConfig } from '../../src/kit/config.js';
+import { migrate, openDatabase } from '../../src/kit/db.js';
+import { HttpError, toProblem } from '../../src/kit/errors.js';
+import { createLogger } from '../../src/kit/logger.js';
+import { Metrics } from '../../src/kit/metrics.js';
+import { Repository } from '../../src/kit/repository.js';
 
-test('repository creates, lists, updates and deletes', () => {
-  const repo = new InMemoryRepository<{ name: string }>('things');
-  const a = repo.create({ name: 'a' });
-  assert.equal(repo.get(a.id)?.name, 'a');
-  assert.equal(repo.update(a.id, { name: 'b' })?.name, 'b');
-  assert.equal(repo.update('missing', { name: 'x' }), undefined);
-  assert.equal(repo.count((t) => t.name === 'b'), 1);
-  assert.equal(repo.list().length, 1);
-  assert.equal(repo.delete(a.id), true);
-  assert.equal(repo.delete(a.id), false);
+const things = { name: 'things', columns: { name: 'text', done: 'boolean' } } as const;
+const migrations = {
+  '0001_things': {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema
+        .createTable('things')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('createdAt', 'text', (c) => c.notNull())
+        .addColumn('updatedAt', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('done', 'boolean')
+        .execute();
+    },
+  },
+};
+
+test('repository creates, lists, counts, updates and deletes', async () => {
+  const database = await openDatabase({ kind: 'sqlite', file: ':memory:' });
+  await migrate(database.db, migrations);
+  const repo = new Repository<{ name: string; done?: boolean }>(database.db, database.dialect, { ...things });
+  const a = await repo.create({ name: 'a', done: true });
+  assert.equal((await repo.get(a.id))?.done, true);
+  assert.equal((await repo.update(a.id, { name: 'b' }))?.name, 'b');
+  assert.equal(await repo.update('missing', { name: 'x' }), undefined);
+  assert.equal(await repo.count({ name: 'b' }), 1);
+  assert.equal(await repo.count({ name: 'b' }, a.id), 0);
+  assert.equal((await repo.list()).length, 1);
+  await assert.rejects(repo.create({ name: 'b' }), (err: unknown) => toProblem(err).status === 409);
+  assert.equal(await repo.delete(a.id), true);
+  assert.equal(await repo.delete(a.id), false);
+  await database.close();
 });
 
-test('repository persists to a JSON file and reloads it', () => {
+test('records are kept in the SQLite file and migrations run once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'store-'));
   try {
-    const file = join(dir, 'data.json');
-    const first = new InMemoryRepository<{ name: string }>('things', new JsonFilePersistence(file));
-    const saved = first.create({ name: 'kept' });
-    const second = new InMemoryRepository<{ name: string }>('things', new JsonFilePersistence(file));
-    assert.equal(second.get(saved.id)?.name, 'kept');
+    const file = join(dir, 'data', 'service.sqlite');
+    const first = await openDatabase({ kind: 'sqlite', file });
+    assert.deepEqual(await migrate(first.db, migrations), ['0001_things']);
+    const saved = await new Repository<{ name: string }>(first.db, first.dialect, { ...things }).create({ name: 'kept' });
+    await first.close();
+    const second = await openDatabase({ kind: 'sqlite', file });
+    assert.deepEqual(await migrate(second.db, migrations), []);
+    const again = await new Repository<{ name: string }>(second.db, second.dialect, { ...things }).get(saved.id);
+    assert.equal(again?.name, 'kept');
+    await second.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('metrics render counters, errors and histograms', () => {
+test('metrics render counters, errors and histograms', async () => {
   const metrics = new Metrics();
   metrics.observe('GET', '/a"b', 200, 0.003);
   metrics.observe('POST', '/a', 500, 0.2);
-  const text = metrics.render();
+  const text = await metrics.render();
   assert.match(text, /http_requests_total\\{method="GET",route="\\/a\\\\"b",status="200"\\} 1/);
   assert.match(text, /http_request_errors_total\\{method="POST",route="\\/a"\\} 1/);
   assert.match(text, /http_request_duration_seconds_count\\{method="POST",route="\\/a"\\} 1/);
 });
 
-test('router matches parameters and tells 404 from 405', () => {
-  const handler: Route['handler'] = async () => {};
-  const routes: Route[] = [{ method: 'GET', path: '/items/{id}', operationId: 'getItem', handler }];
-  assert.deepEqual(matchRoute(routes, 'GET', '/items/a%20b').params, { id: 'a b' });
-  assert.throws(() => matchRoute(routes, 'POST', '/items/1'), (e: Error) => e instanceof HttpError && e.status === 405);
-  assert.throws(() => matchRoute(routes, 'GET', '/nothing'), (e: Error) => e instanceof HttpError && e.status === 404);
-  assert.throws(() => matchRoute(routes, 'GET', '/items/%E0%A4%A'), (e: Error) => e instanceof HttpError && e.status === 400);
+test('errors become problem details with a code', () => {
+  assert.deepEqual(toProblem(new HttpError(404, 'NOT_FOUND', 'gone')), {
+    type: 'about:blank',
+    title: 'Not Found',
+    status: 404,
+    detail: 'gone',
+    code: 'NOT_FOUND',
+  });
+  assert.equal(toProblem({ code: '23505' }).code, 'DUPLICATE');
+  assert.equal(toProblem({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }).status, 409);
+  assert.equal(toProblem({ code: '23514' }).status, 422);
+  assert.equal(toProblem({ statusCode: 400, message: 'bad' }).code, 'VALIDATION_FAILED');
+  assert.equal(toProblem(new Error('boom')).status, 500);
 });
 
-test('logger writes one JSON line per entry at or above its level', () => {
+test('logger writes one JSON line per entry at or above its level', async () => {
   const lines: string[] = [];
-  const logger = createLogger('info', (line) => lines.push(line));
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger('info', sink);
   logger.debug('hidden');
-  logger.info('shown', { a: 1 });
+  logger.info({ a: 1 }, 'shown');
   logger.warn('warned');
-  logger.error('failed');
-  assert.equal(lines.length, 3);
-  assert.deepEqual({ ...JSON.parse(lines[0] ?? '{}'), time: undefined }, { time: undefined, level: 'info', msg: 'shown', a: 1 });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(lines.length, 2);
+  const first = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+  assert.deepEqual({ ...first, time: undefined }, { time: undefined, level: 'info', msg: 'shown', a: 1 });
 });
 
-test('config reads the environment and refuses a bad port', () => {
-  const config = loadConfig({ PORT: '8080', LOG_LEVEL: 'warn', DATA_FILE: '/data/x.json' });
+test('config reads the environment and refuses a bad one', () => {
+  const config = loadConfig({ PORT: '8080', LOG_LEVEL: 'warn', DATA_DIR: '/data' });
   assert.equal(config.port, 8080);
   assert.equal(config.logLevel, 'warn');
-  assert.equal(config.dataFile, '/data/x.json');
-  assert.equal(loadConfig({ LOG_LEVEL: 'loud' }).logLevel, 'info');
+  assert.deepEqual(config.database, { kind: 'sqlite', file: '/data/service.sqlite' });
+  assert.deepEqual(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/s' }).database, { kind: 'postgres', url: 'postgres://u@db:5432/s' });
   assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
+  assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
 });
 `;
 }

@@ -44,6 +44,10 @@ describe('kubernetes plugin', () => {
     for (const doc of [deploymentManifest(m), serviceManifest(m), hpaManifest(m)]) {
       expect(validateManifestText('x.yaml', yamlDoc(doc)).every((c) => c.valid)).toBe(true);
     }
+    // The generated service's database: PostgreSQL from a Secret, else SQLite in the mounted data volume.
+    const text = yamlDoc(deploymentManifest(m));
+    expect(text).toMatch(/name: DATABASE_URL\n\s+valueFrom:\n\s+secretKeyRef:/);
+    expect(text).toMatch(/mountPath: \/app\/data/);
     const broken = structuredClone(deploymentManifest(m)) as { spec: { replicas: unknown } };
     broken.spec.replicas = 'two';
     const [check] = validateManifestText('bad.yaml', yamlDoc(broken));

@@ -44,6 +44,8 @@ export function deploymentManifest(m: ManifestInput): Record<string, unknown> {
         },
         spec: {
           terminationGracePeriodSeconds: 30,
+          // The one writable place of a read-only root: the SQLite file when DATABASE_URL is not set.
+          volumes: [{ name: 'data', emptyDir: {} }],
           containers: [
             {
               name: m.project,
@@ -53,7 +55,15 @@ export function deploymentManifest(m: ManifestInput): Record<string, unknown> {
                 { name: 'PORT', value: String(m.port) },
                 { name: 'HOST', value: '0.0.0.0' },
                 { name: 'NODE_ENV', value: 'production' },
+                // PostgreSQL when the Secret exists (needed for more than one replica to share records);
+                // without it each pod keeps a SQLite file in the data volume.
+                {
+                  name: 'DATABASE_URL',
+                  valueFrom: { secretKeyRef: { name: `${m.project}-database`, key: 'url', optional: true } },
+                },
+                { name: 'DATA_DIR', value: '/app/data' },
               ],
+              volumeMounts: [{ name: 'data', mountPath: '/app/data' }],
               livenessProbe: probe(10, 10),
               readinessProbe: probe(2, 5),
               resources: {
