@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { validate as independentValidate } from '@readme/openapi-parser';
 import { parse } from 'csv-parse/sync';
@@ -16,7 +16,11 @@ import { offlineBrain as requirements } from '../src/engines/requirements/offlin
  * again with a second, independent validator library (too slow to run on all 1,200).
  */
 
-const CSV = resolve(import.meta.dirname, '../../shared/datasets/srdd/srdd.csv');
+// The shared datasets sit beside the checkout: one level up from /work/main, two from a worktree.
+const CSV =
+  ['../../shared', '../../../shared']
+    .map((up) => resolve(import.meta.dirname, up, 'datasets/srdd/srdd.csv'))
+    .find((p) => existsSync(p)) ?? resolve(import.meta.dirname, '../../shared/datasets/srdd/srdd.csv');
 const ctx: EngineToolContext = {
   idempotencyKey: undefined,
   signal: new AbortController().signal,

@@ -1,17 +1,19 @@
 import nlp from 'compromise';
 import type { Priority } from '../../contracts/requirements.js';
 import { camelName } from '../shared/naming.js';
+import { EN_BOUND_PHRASES } from '../shared/quantities.js';
+import { englishBounds } from './bounds.js';
 import { commonFacts } from './common.js';
 import {
   type ActionFact,
   emptyFacts,
   type FieldMention,
-  type RuleFact,
   type SentenceFacts,
 } from './facts.js';
 import {
   dictionary,
   EN_ACTORS,
+  EN_FIELD_ALIASES,
   EN_NON_ACTION,
   EN_SYSTEM_NOUNS,
   EN_VAGUE_NOUNS,
@@ -409,22 +411,54 @@ function analyseSentence(ts: Tok[], sentence: string, facts: SentenceFacts, ctx:
     }
   }
 
-  // 2. Fields: "<entity> with a, b and c", "<entity> has a, b and c".
+  // 2. Fields: "<entity> with a, b and c", "<entity> has a, b and c", and the things a subject gives
+  // about itself: "members register with a name", "a bike is registered with …", "a guest gives a name …".
   for (let i = 0; i < ts.length - 1; i++) {
     const t = ts[i]!;
-    if (!isNounTok(t) || breaksAfter(t)) continue;
+    if (breaksAfter(t)) continue;
     const next = ts[i + 1]!;
-    const trigger = next.norm === 'with' || (next.tags.has('Verb') && LIST_TRIGGER_VERBS.has(next.root));
-    if (!trigger) continue;
-    let start = i + 2;
-    if (ts[start]?.norm === 'of') start++;
-    const fields = fieldList(ts, start).map((f) => (next.norm === 'with' ? { ...f, many: false } : f));
+    let start: number;
+    let entityLabel: string;
+    let bySubject = false;
+    if (isNounTok(t)) {
+      const trigger = next.norm === 'with' || (next.tags.has('Verb') && LIST_TRIGGER_VERBS.has(next.root));
+      if (!trigger) continue;
+      start = i + 2;
+      if (ts[start]?.norm === 'of') start++;
+      // "created by a teacher with a name": the fields are the created thing's, not its creator's.
+      const agent = next.norm === 'with' && ts.slice(Math.max(0, i - 3), i).some((x) => x.norm === 'by');
+      entityLabel = agent ? clauseSubject(ts, i) : entityBefore(ts, i);
+    } else if (t.tags.has('Verb') || t.tags.has('Particle') || t.tags.has('Adjective')) {
+      const verb = t.tags.has('Particle') ? ts[i - 1] : t;
+      if (verb === undefined) continue;
+      // compromise tags "is registered with" as copula + adjective: a passive all the same.
+      const passive =
+        isPassive(ts, i) || (t.tags.has('Adjective') && /ed$/.test(t.norm) && BE.has(ts[i - 1]?.norm ?? ''));
+      if (t.tags.has('Adjective') && !passive) continue;
+      if (next.norm === 'with' && (SELF_VERBS.has(verb.root) || passive)) start = i + 2;
+      else if (GIVE_VERBS.has(verb.root) && !passive)
+        start = next.norm === 'in' || next.norm === 'out' ? i + 2 : i + 1;
+      else continue;
+      entityLabel = clauseSubject(ts, i);
+      bySubject = true;
+    } else continue;
+    const fields = fieldList(ts, start).map((f) =>
+      ts[start - 1]?.norm === 'with' || bySubject ? { ...f, many: false } : f,
+    );
     if (fields.length === 0) continue;
-    const entityLabel = entityBefore(ts, i);
     if (!isEntityLabel(entityLabel)) continue;
     const relations = fields.filter((f) => f.many);
     facts.fields.push({ entity: entityLabel, fields: fields.filter((f) => !f.many) });
     for (const r of relations) facts.relations.push({ from: entityLabel, to: r.label, kind: 'one_to_many' });
+    if (bySubject) {
+      // The list was what the subject gives, not things acted on: "register with a name" creates a member.
+      const given = new Set(fields.map((f) => f.label));
+      const kept = facts.actions.filter((a) => a.object === null || !given.has(a.object));
+      const dropped = facts.actions.filter((a) => !kept.includes(a));
+      facts.actions = kept;
+      for (const d of dropped.slice(0, 1))
+        if (d.action === 'create') facts.actions.push({ ...d, object: entityLabel });
+    }
   }
   // "A book belongs to a category".
   const belongs = ts.findIndex((t) => t.root === 'belong');
@@ -517,6 +551,12 @@ function objectRight(
     if (t.tags.has('Pronoun') && PRONOUN_THING.has(t.norm)) {
       return ctx.lastObject === null ? null : { label: ctx.lastObject, index: -1, end: j + 1 };
     }
+    // "rent more than two bikes", "enrol in a maximum of six courses": the bound is not the object.
+    const bound = boundPhraseAt(ts, j);
+    if (bound > 0) {
+      j += bound;
+      continue;
+    }
     if (t.tags.has('Preposition') || (t.tags.has('Conjunction') && t.norm === 'to')) {
       if (!OBJ_PREPS.has(t.norm) || preps > 0) return null;
       preps++;
@@ -545,6 +585,50 @@ function objectRight(
     return null;
   }
   return null;
+}
+
+/** Length of the bound phrase ("no more than", "a maximum of") starting at j, or 0. */
+function boundPhraseAt(ts: Tok[], j: number): number {
+  for (const p of EN_BOUND_PHRASES) {
+    if (p.words.length < 2 && !['maximum', 'minimum', 'max', 'min'].includes(p.words[0]!)) continue;
+    let ok = j + p.words.length <= ts.length;
+    for (let k = 0; k < p.words.length && ok; k++) ok = ts[j + k]!.norm === p.words[k];
+    if (ok) return p.words.length;
+  }
+  return 0;
+}
+
+/** Verbs whose "with …" lists what the subject gives about itself. */
+const SELF_VERBS = new Set([
+  'register',
+  'sign',
+  'enrol',
+  'enroll',
+  'join',
+  'apply',
+  'subscribe',
+  'book',
+  'check',
+]);
+/** Verbs whose object list is information given: "a guest gives a name and an email". */
+const GIVE_VERBS = new Set(['give', 'provide', 'enter', 'supply', 'fill', 'specify', 'input', 'type']);
+
+/** The first noun phrase of the clause that holds token i: its subject. */
+function clauseSubject(ts: Tok[], i: number): string {
+  let from = 0;
+  for (let k = i - 1; k >= 0; k--) {
+    if (/[;:]/.test(ts[k]!.post) || (/,/.test(ts[k]!.post) && ts[k + 1]?.norm === 'and')) {
+      from = k + 1;
+      break;
+    }
+  }
+  for (let k = from; k <= i; k++) {
+    if (!isNounTok(ts[k]!)) continue;
+    let end = k;
+    while (end + 1 <= i && isNounTok(ts[end + 1]!) && !breaksAfter(ts[end]!)) end++;
+    return entityBefore(ts, end);
+  }
+  return '';
 }
 
 function between(ts: Tok[], from: number, to: number): boolean {
@@ -632,10 +716,12 @@ function fieldList(ts: Tok[], start: number): FieldMention[] {
       enumValues = values.filter((v) => v.length > 0);
     }
     const plural = last.norm !== last.root && /s$/.test(last.norm);
-    const label = [...words.slice(0, -1).map((w) => w.norm), last.root]
+    const written = [...words.slice(0, -1).map((w) => w.norm), last.root]
       .join(' ')
       .replace(/[^\p{L}\p{N} -]/gu, '')
       .trim();
+    // "an email address" is the `email` field people expect.
+    const label = EN_FIELD_ALIASES[written] ?? written;
     if (camelName(label).length > 0) {
       fields.push({
         label,
@@ -698,57 +784,6 @@ function statements(sentence: string, facts: SentenceFacts): void {
 }
 
 function rules(ts: Tok[], facts: SentenceFacts): void {
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    if (!t.tags.has('Value') || !/^\d+(\.\d+)?$/.test(t.norm.replaceAll(',', ''))) continue;
-    const before = ts
-      .slice(Math.max(0, i - 3), i)
-      .map((x) => x.norm)
-      .join(' ');
-    let type: RuleFact['type'] | null = null;
-    if (/(at most|no more than|not more than|up to|maximum of|maximum|max|a maximum of|only)$/.test(before))
-      type = 'max_count';
-    else if (/(at least|minimum of|minimum|min|no fewer than|no less than)$/.test(before)) type = 'min_count';
-    if (type === null) continue;
-    const np = nounPhrase(ts, i + 1);
-    if (np === null || TIME_UNITS.has(np.label.split(' ').pop() ?? '')) continue;
-    let per: string | null = null;
-    const k = np.end;
-    if (
-      ts[k]?.norm === 'per' ||
-      ts[k]?.norm === 'each' ||
-      (ts[k]?.norm === 'for' && ts[k + 1]?.norm === 'each')
-    ) {
-      const p = nounPhrase(ts, ts[k]?.norm === 'for' ? k + 2 : k + 1);
-      if (p !== null && !TIME_UNITS.has(p.label)) per = p.label;
-    }
-    const act = facts.actions.find((a) => a.action !== 'auth');
-    if (per === null && act !== undefined) per = act.actor;
-    facts.rules.push({
-      type,
-      value: Number(t.norm.replaceAll(',', '')),
-      entity: np.label,
-      per,
-      action: act?.action ?? null,
-      field: null,
-    });
-  }
-  const s = facts.source.toLowerCase();
-  const val =
-    /\b([a-z]+) (?:must|should|has to|shall) be (positive|non-negative|greater than|more than|at least|less than|at most|no more than|below|above)(?: (\d+(?:\.\d+)?))?/.exec(
-      s,
-    );
-  if (val !== null) {
-    const word = val[2]!;
-    const min = ['positive', 'non-negative', 'greater than', 'more than', 'at least', 'above'].includes(word);
-    const value = val[3] !== undefined ? Number(val[3]) : 0;
-    facts.rules.push({
-      type: min ? 'min_value' : 'max_value',
-      value,
-      entity: null,
-      per: null,
-      action: null,
-      field: val[1]!,
-    });
-  }
+  const act = facts.actions.find((a) => a.action !== 'auth');
+  facts.rules.push(...englishBounds(ts, { action: act?.action ?? null, actor: act?.actor ?? null }));
 }

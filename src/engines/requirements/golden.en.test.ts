@@ -88,7 +88,8 @@ describe('English golden set', () => {
     expect(field(s, 'Appointment', 'startTime')?.type).toBe('datetime');
     expect(field(s, 'Appointment', 'status')?.enumValues).toEqual(['scheduled', 'completed', 'cancelled']);
     expect(entity(s, 'Appointment')?.relations).toContainEqual({ kind: 'many_to_one', target: 'Doctor' });
-    expect(field(s, 'Patient', 'emailAddress')).toMatchObject({ type: 'email', unique: true });
+    // "an email address" is the `email` field people expect (issue 17).
+    expect(field(s, 'Patient', 'email')).toMatchObject({ type: 'email', unique: true });
     expect(s.nonFunctional).toContainEqual(expect.objectContaining({ metric: 'availability', value: 99.95 }));
   });
 
@@ -157,7 +158,8 @@ describe('English golden set', () => {
     expect(s.requirements.find((r) => r.kind === 'business_rule')?.rule).toMatchObject({
       type: 'min_value',
       value: 0,
-      field: 'price',
+      // The field as the entity has it (`ticketPrice`), not only its last word.
+      field: 'ticketPrice',
     });
     expect(s.nonFunctional).toContainEqual(
       expect.objectContaining({ metric: 'latency_p99', value: 2000, unit: 'ms' }),

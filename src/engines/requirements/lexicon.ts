@@ -11,6 +11,7 @@ export {
   CRUD_ACTIONS,
   type CrudAction,
   dictionary,
+  EN_FIELD_ALIASES,
   EN_VERB_ACTIONS,
   ZH_EN_WORDS,
   ZH_VERB_ACTIONS,

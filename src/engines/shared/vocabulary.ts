@@ -8,6 +8,19 @@ export function dictionary<T>(entries: Record<string, T>): Record<string, T> {
   return Object.assign(Object.create(null) as Record<string, T>, entries);
 }
 
+/** Field labels as written and the field people mean: "an email address" is `email`. */
+export const EN_FIELD_ALIASES: Record<string, string> = dictionary({
+  'email address': 'email',
+  'e-mail address': 'email',
+  'e-mail': 'email',
+  'mail address': 'email',
+  'mobile number': 'phone number',
+  'mobile phone number': 'phone number',
+  'telephone number': 'phone number',
+  'phone no': 'phone number',
+  'date of birth': 'birth date',
+});
+
 export const CRUD_ACTIONS = ['create', 'read', 'list', 'update', 'delete', 'search'] as const;
 export type CrudAction = (typeof CRUD_ACTIONS)[number];
 
