@@ -1,9 +1,15 @@
 import {
+  chineseNumberAt,
   EN_BOUND_PHRASES,
   EN_MEASURE_UNITS,
   EN_NEGATIONS,
   EN_TIME_FRAMES,
   englishNumberAt,
+  ZH_BOUND_MARKERS,
+  ZH_MEASURE_WORDS,
+  ZH_NEGATIONS,
+  ZH_TIME_FRAMES,
+  ZH_VALUE_UNITS,
 } from '../shared/quantities.js';
 import type { RuleFact } from './facts.js';
 
@@ -215,6 +221,174 @@ export function englishBounds(ts: BoundTok[], ctx: BoundContext): RuleFact[] {
     const field = left[left.length - 1]?.label;
     if (field === undefined) continue;
     out.push({ type: 'min_value', value: 0, entity: null, per: null, action: null, field });
+  }
+  return out;
+}
+
+/** A Chinese word with its part of speech (jieba). */
+export interface ZhTok {
+  w: string;
+  tag: string;
+}
+
+export interface ChineseBoundTools {
+  segment: (s: string) => ZhTok[];
+  isNoun: (t: ZhTok) => boolean;
+  /** The action a Chinese verb names (`借` -> `borrow`), or null when it names none. */
+  actionOf: (verb: string) => string | null;
+}
+
+const ZH_CLAUSE = /[,，;；。!！?？:：]/u;
+const HAN_WORD = /^\p{Script=Han}/u;
+const ZH_DIGIT_START = /[0-9零〇一二两三四五六七八九十百千万壹贰叁拾]/u;
+
+/**
+ * The noun run at the start of `s` ("客服人员处理的…" -> 客服人员), or null. After a measure word a noun
+ * must follow, so the first word counts whatever jieba tagged it ("两个预订", 预订/v).
+ */
+function zhNounStart(s: string, tools: ChineseBoundTools, afterMeasure = false): string | null {
+  const words: string[] = [];
+  for (const t of tools.segment(s)) {
+    const first =
+      afterMeasure && words.length === 0 && HAN_WORD.test(t.w) && !/^(uj|ul|d|p|c|r|m)$/.test(t.tag);
+    // "学生每学期": a word with 每 starts a new phrase.
+    if ((!tools.isNoun(t) && !first) || words.length >= 3 || (words.length > 0 && t.w.startsWith('每')))
+      break;
+    words.push(t.w);
+  }
+  return words.length === 0 ? null : words.join('');
+}
+
+/** The last noun run of `s` ("商品的价格" -> 价格; "每名员工每年的年假" -> 年假), or null. */
+function zhNounEnd(s: string, tools: ChineseBoundTools): string | null {
+  const ts = tools.segment(s);
+  let k = ts.length - 1;
+  while (k >= 0 && !tools.isNoun(ts[k]!)) k--;
+  if (k < 0) return null;
+  const words: string[] = [];
+  // jieba cuts some compounds ("年/m 假/n"): a one-character noun takes the character before it.
+  while (
+    k >= 0 &&
+    words.length < 3 &&
+    (tools.isNoun(ts[k]!) ||
+      (words.length === 1 && words[0]!.length === 1 && ts[k]!.w.length === 1 && HAN_WORD.test(ts[k]!.w)))
+  ) {
+    words.unshift(ts[k]!.w);
+    k--;
+  }
+  return words.join('');
+}
+
+/** The owner a sentence names with 每 ("每位会员", "每个客服人员"), skipping time frames (每年, 每学期). */
+function zhEach(s: string, counted: string | null, tools: ChineseBoundTools): string | null {
+  let at = s.indexOf('每');
+  while (at >= 0) {
+    let k = at + 1;
+    if (ZH_MEASURE_WORDS.has(s[k] ?? '')) k++;
+    const noun = zhNounStart(s.slice(k, k + 12), tools);
+    if (
+      noun !== null &&
+      !ZH_TIME_FRAMES.has(noun) &&
+      noun !== counted &&
+      !ZH_TIME_FRAMES.has(s[at + 1] ?? '')
+    )
+      return noun;
+    at = s.indexOf('每', at + 1);
+  }
+  return null;
+}
+
+/**
+ * Bounds in a Chinese sentence ("每位会员最多借三本书", "不得多于两个预订", "价格不能超过5000元",
+ * "优先级至少为1，最多为5") as rule facts. Markers are found by a left-to-right scan of each clause;
+ * numerals, measure words and units are read character by character, nouns with jieba.
+ */
+export function chineseBounds(
+  sentence: string,
+  tools: ChineseBoundTools,
+  fallbackAction: string | null,
+): RuleFact[] {
+  const out: RuleFact[] = [];
+  let lastField: string | null = null;
+  let lastEntity: string | null = null;
+  let lastCounted: string | null = null;
+  let clauseFrom = 0;
+  for (let p = 0; p <= sentence.length; p++) {
+    if (p < sentence.length && !ZH_CLAUSE.test(sentence[p]!)) {
+      const marker = ZH_BOUND_MARKERS.find((m) => sentence.startsWith(m.text, p));
+      if (marker === undefined) continue;
+      const before = sentence.slice(clauseFrom, p);
+      if (marker.negated === true && !ZH_NEGATIONS.some((n) => before.includes(n))) {
+        p += marker.text.length - 1;
+        continue;
+      }
+      // Between the marker and the numeral: a verb or two ("最多借", "至少包含", "不能同时租用超过").
+      let q = p + marker.text.length;
+      const gapStart = q;
+      while (
+        q < sentence.length &&
+        q - gapStart < 6 &&
+        !ZH_DIGIT_START.test(sentence[q]!) &&
+        !ZH_CLAUSE.test(sentence[q]!)
+      )
+        q++;
+      const num = q < sentence.length ? chineseNumberAt(sentence, q) : null;
+      if (num === null || ZH_BOUND_MARKERS.some((m) => sentence.slice(gapStart, q).includes(m.text))) {
+        p += marker.text.length - 1;
+        continue;
+      }
+      const gap = sentence.slice(gapStart, q);
+      let e = num.end;
+      let clauseEnd = e;
+      while (clauseEnd < sentence.length && !ZH_CLAUSE.test(sentence[clauseEnd]!)) clauseEnd++;
+      const unit =
+        [sentence.slice(e, e + 2), sentence.slice(e, e + 1)].find(
+          (u) => u.length > 0 && ZH_VALUE_UNITS.has(u),
+        ) ?? null;
+      const measure = unit === null && ZH_MEASURE_WORDS.has(sentence[e] ?? '') ? sentence[e]! : null;
+      if (measure !== null) e++;
+      const after = unit === null ? zhNounStart(sentence.slice(e, clauseEnd), tools, measure !== null) : null;
+      const bound = marker.bound;
+      const verbs = tools.segment(gap).filter((t) => t.tag.startsWith('v'));
+      const action = verbs.map((v) => tools.actionOf(v.w)).find((a) => a !== null) ?? fallbackAction;
+      if (unit === null && (after !== null || measure !== null)) {
+        // A count: what comes after the numeral, else the noun before the marker ("工单不能超过十二张").
+        const counted: string | null = after ?? zhNounEnd(before, tools) ?? lastCounted;
+        const per =
+          zhEach(sentence.slice(0, p), counted, tools) ?? zhNounStart(sentence.slice(0, p), tools) ?? null;
+        out.push({
+          type: bound === 'max' ? 'max_count' : 'min_count',
+          value: num.value,
+          entity: counted,
+          per: per === counted ? null : per,
+          action,
+          field: null,
+        });
+        lastCounted = counted;
+      } else {
+        // A value: "价格不能超过5000元", "优先级至少为1", "年假不得多于二十五天"; "最多为5" reuses the clause before.
+        const field: string | null = zhNounEnd(before.replace(/的$/, ''), tools) ?? lastField;
+        if (field === null) {
+          p = num.end - 1;
+          continue;
+        }
+        const ofAt = before.lastIndexOf('的');
+        const entity: string | null = ofAt > 0 ? zhNounEnd(before.slice(0, ofAt), tools) : lastEntity;
+        out.push({
+          type: bound === 'max' ? 'max_value' : 'min_value',
+          value: num.value,
+          entity: entity === field ? null : entity,
+          per: null,
+          action: null,
+          field,
+        });
+        lastField = field;
+        lastEntity = entity;
+      }
+      p = num.end - 1;
+      continue;
+    }
+    clauseFrom = p + 1;
   }
   return out;
 }

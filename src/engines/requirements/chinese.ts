@@ -2,6 +2,7 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import type { Priority } from '../../contracts/requirements.js';
 import { camelName } from '../shared/naming.js';
+import { chineseBounds } from './bounds.js';
 import { commonFacts } from './common.js';
 import { emptyFacts, type FieldMention, type SentenceFacts } from './facts.js';
 import {
@@ -46,7 +47,11 @@ const MANY = /^(多个|多本|多条|多位|多名|若干|一些|许多|多种|�
 const MEASURE = /^(本|个|件|次|门|张|位|条|项|份|名|间|台|辆)/;
 const PUNCT = /^[\p{P}\p{S}\s]+$/u;
 
-const isNoun = (t: Tok) => /^(n|nr|ns|nt|nz|nrt|ng|vn|eng|nrfg|t)$/.test(t.tag) && !PUNCT.test(t.w);
+// jieba tags words outside its dictionary `x` ("工单"): in requirements those are nouns of the domain.
+const isNoun = (t: Tok) =>
+  (/^(n|nr|ns|nt|nz|nrt|ng|vn|eng|nrfg|t)$/.test(t.tag) ||
+    (t.tag === 'x' && /^\p{Script=Han}{2,}$/u.test(t.w) && !t.w.startsWith('每'))) &&
+  !PUNCT.test(t.w);
 const isVerbTag = (t: Tok) => t.tag.startsWith('v') && t.tag !== 'vn';
 
 export function chinesePriority(sentence: string): Priority | null {
@@ -122,7 +127,7 @@ export function extractChinese(sentence: string, ctx: ChineseContext): SentenceF
   // Statements first: "预约的状态分为待确认、已确认…" names values, and its verbs are not actions.
   statements(ts, sentence, facts, consumed);
   actions(ts, facts, ctx, consumed);
-  rules(ts, facts);
+  rules(facts);
   const { nfrs, mentions } = extractNfrs(sentence);
   facts.nfrs.push(...nfrs);
   facts.nfrMentions.push(...mentions);
@@ -388,46 +393,22 @@ function statements(ts: Tok[], sentence: string, facts: SentenceFacts, consumed:
   }
 }
 
-function rules(ts: Tok[], facts: SentenceFacts): void {
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    if (t.tag !== 'm' || !/^\d+(\.\d+)?$/.test(t.w)) continue;
-    const before = ts
-      .slice(Math.max(0, i - 4), i)
-      .map((x) => x.w)
-      .join('');
-    let type: 'max_count' | 'min_count' | null = null;
-    if (/(最多|不超过|至多|最多可以|最多能|只能)/.test(before)) type = 'max_count';
-    else if (/(至少|最少|不少于)/.test(before)) type = 'min_count';
-    if (type === null) continue;
-    let entity: string | null = null;
-    const next = ts[i + 1];
-    if (next !== undefined) {
-      const rest = next.w.replace(MEASURE, '');
-      if (rest.length > 0 && next.w !== rest) entity = rest;
-      else if (rest.length > 0 && isNoun(next)) entity = nounRun(ts, i + 1)?.label ?? rest;
-      else entity = nounRun(ts, i + 2)?.label ?? null;
-    }
-    let per: string | null = null;
-    const each = ts.findIndex((x) => x.w.startsWith('每'));
-    if (each >= 0) {
-      const glued = ts[each]!.w.replace(/^每(位|个|名|本|人)?/, '');
-      per = glued.length > 0 && glued !== ts[each]!.w ? glued : (nounRun(ts, each + 1)?.label ?? null);
-      if (ts[each]!.w === '每人') per = null;
-    }
-    const verbBetween = ts.slice(Math.max(0, i - 3), i).find((x) => isVerbTag(x) && !ZH_NON_ACTION.has(x.w));
-    const act =
-      verbBetween !== undefined
-        ? { action: ZH_VERB_ACTIONS[verbBetween.w] ?? camelName(verbBetween.w), actor: null }
-        : facts.actions.find((a) => a.action !== 'auth');
-    if (per === null) per = facts.actions.find((a) => a.actor !== null)?.actor ?? null;
-    facts.rules.push({
-      type,
-      value: Number(t.w),
-      entity,
-      per,
-      action: act?.action ?? null,
-      field: null,
-    });
-  }
+const BOUND_TOOLS = {
+  segment: (s: string): Tok[] =>
+    segmenter()
+      .tag(s, true)
+      .map((t) => ({ w: t.word, tag: t.tag }))
+      .filter((t) => t.w.trim().length > 0),
+  // Field names in bounds may be distinguishing words: 优先级/b.
+  isNoun: (t: Tok) => isNoun(t) || (t.tag === 'b' && t.w.length >= 2),
+  actionOf: (verb: string): string | null =>
+    ZH_VERB_ACTIONS[verb] ?? (ZH_NON_ACTION.has(verb) ? null : camelName(verb) || null),
+};
+
+function rules(facts: SentenceFacts): void {
+  const act = facts.actions.find((a) => a.action !== 'auth');
+  const found = chineseBounds(facts.source, BOUND_TOOLS, act?.action ?? null);
+  // The owner of a count the sentence does not name with 每 is the actor of its action.
+  for (const r of found) if (r.per === null && r.type.endsWith('_count')) r.per = act?.actor ?? null;
+  facts.rules.push(...found);
 }

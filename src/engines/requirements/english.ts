@@ -4,12 +4,7 @@ import { camelName } from '../shared/naming.js';
 import { EN_BOUND_PHRASES } from '../shared/quantities.js';
 import { englishBounds } from './bounds.js';
 import { commonFacts } from './common.js';
-import {
-  type ActionFact,
-  emptyFacts,
-  type FieldMention,
-  type SentenceFacts,
-} from './facts.js';
+import { type ActionFact, emptyFacts, type FieldMention, type SentenceFacts } from './facts.js';
 import {
   dictionary,
   EN_ACTORS,
