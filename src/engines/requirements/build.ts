@@ -283,6 +283,21 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
       if (rule.field !== null && rule.entity === null) {
         rule.entity = spec.entities.find((e) => e.fields.some((x) => x.name === rule.field))?.name ?? null;
       }
+      // "工单的优先级至少为1": a bound on a thing's value says the thing has that value.
+      const owner = rule.entity === null ? undefined : b.known(rule.entity);
+      if (
+        r.field !== null &&
+        rule.field !== null &&
+        owner !== undefined &&
+        (r.type === 'min_value' || r.type === 'max_value') &&
+        !owner.fields.some((x) => x.name === rule.field)
+      ) {
+        const typed = inferFieldType(r.field);
+        b.field(owner, {
+          label: r.field,
+          type: typed === 'string' ? (Number.isInteger(r.value) ? 'integer' : 'number') : typed,
+        });
+      }
       b.addRequirement({
         kind: 'business_rule',
         text: f.source,

@@ -10,6 +10,7 @@ import {
   TYPE_WORDS,
   ZH_ACTOR_SUFFIXES,
   ZH_ACTORS,
+  ZH_EN_WORDS,
   ZH_NON_ACTION,
   ZH_SYSTEM_NOUNS,
   ZH_VAGUE_NOUNS,
@@ -101,6 +102,30 @@ function nounRunBefore(ts: Tok[], k: number): string {
   return words.join('');
 }
 
+/**
+ * jieba's dictionary joins some verb-object pairs into one noun ("主办方 创建活动/n"): after a subject,
+ * a word that is a known action verb followed by a known noun is the two.
+ */
+function splitVerbObject(ts: Tok[]): Tok[] {
+  const out: Tok[] = [];
+  for (const [i, t] of ts.entries()) {
+    const prev = ts[i - 1];
+    const verb = t.w.slice(0, 2);
+    const rest = t.w.slice(2);
+    if (
+      isNoun(t) &&
+      prev !== undefined &&
+      isNoun(prev) &&
+      ZH_EN_WORDS[t.w] === undefined &&
+      ZH_VERB_ACTIONS[verb] !== undefined &&
+      ZH_EN_WORDS[rest] !== undefined
+    ) {
+      out.push({ w: verb, tag: 'v' }, { w: rest, tag: 'n' });
+    } else out.push(t);
+  }
+  return out;
+}
+
 export interface ChineseContext {
   lastActor: string | null;
   lastObject: string | null;
@@ -114,10 +139,12 @@ export function extractChinese(sentence: string, ctx: ChineseContext): SentenceF
     facts.skipped = true;
     return facts;
   }
-  const ts: Tok[] = segmenter()
-    .tag(sentence, true)
-    .map((t) => ({ w: t.word, tag: t.tag }))
-    .filter((t) => t.w.trim().length > 0);
+  const ts: Tok[] = splitVerbObject(
+    segmenter()
+      .tag(sentence, true)
+      .map((t) => ({ w: t.word, tag: t.tag }))
+      .filter((t) => t.w.trim().length > 0),
+  );
   facts.priority = chinesePriority(sentence);
   const benefit = /(?:以便|从而|这样)(.+?)[。.!?]*$/.exec(sentence);
   facts.benefit = benefit?.[1] ?? null;
@@ -295,7 +322,8 @@ function listItems(ts: Tok[], start: number, consumed?: Set<number>): FieldMenti
     else if (MANY.test(t.w)) many = true;
     else if (t.tag === 'uj' || t.w === '的' || t.w === '一个' || t.tag === 'm') {
       // particles and counts carry no name
-    } else if (isNoun(t) || (t.tag.startsWith('v') && listWordEnds(ts, j))) cur.push(t.w);
+    } else if (GIVE_TRIGGERS.has(t.w) || FIELD_TRIGGERS.has(t.w)) break;
+    else if (isNoun(t) || (t.tag.startsWith('v') && listWordEnds(ts, j))) cur.push(t.w);
     else break;
     consumed?.add(j);
     j++;
@@ -325,6 +353,7 @@ function fields(ts: Tok[], facts: SentenceFacts, consumed: Set<number>): void {
     for (const r of items.filter((f) => f.many))
       facts.relations.push({ from: entity, to: r.label, kind: 'one_to_many' });
   }
+  givenFields(ts, facts, consumed);
   const belongs = ts.findIndex((t) => t.w === '属于');
   if (belongs > 0) {
     const owner = nounRunBefore(ts, belongs - 1);
@@ -332,6 +361,60 @@ function fields(ts: Tok[], facts: SentenceFacts, consumed: Set<number>): void {
     if (isEntityLabel(owner) && target !== null && isEntityLabel(target.label)) {
       facts.relations.push({ from: owner, to: target.label, kind: 'many_to_one' });
     }
+  }
+}
+
+/** Verbs whose list is information given about something: "填写姓名和邮箱", "登记商品的名称、价格". */
+const GIVE_TRIGGERS = new Set(['填写', '提供', '输入', '录入', '填入', '登记', '留下', '上传', '选择']);
+/** 每 + a measure word before a noun ("每辆自行车"): not part of the name. */
+const EACH_PREFIX = /^每[本个件张位名条项份间台辆门次把只套部篇首家所座栋场节]?/u;
+
+/**
+ * Fields of what is being created or of the subject: "管理员添加图书，填写书名、作者和ISBN" (the book's),
+ * "会员注册时填写姓名和邮箱" (the member's), "登记商品的名称、价格和库存数量" (the product's).
+ */
+function givenFields(ts: Tok[], facts: SentenceFacts, consumed: Set<number>): void {
+  for (let i = 0; i < ts.length; i++) {
+    if (!GIVE_TRIGGERS.has(ts[i]!.w) || consumed.has(i)) continue;
+    let start = i + 1;
+    let owner: string | null = null;
+    // "登记商品的名称…": the noun before 的 owns the list.
+    const run = nounRun(ts, start);
+    if (run !== null && ts[run.end]?.w === '的') {
+      owner = run.label;
+      start = run.end + 1;
+    }
+    const probe = listItems(ts, start);
+    // "住户登记车辆": one thing registered is an action's object, not a list of fields.
+    if (probe.length === 0 || (owner === null && probe.length < 2 && ts[i]!.w === '登记')) continue;
+    if (owner === null) {
+      // The thing the sentence creates before the list ("添加图书，填写…"), else its subject.
+      for (let k = i - 1; k >= 0 && owner === null; k--) {
+        const v = ts[k]!;
+        const action = ZH_VERB_ACTIONS[v.w];
+        if (action === undefined || action === 'auth' || GIVE_TRIGGERS.has(v.w)) continue;
+        const obj = nounRun(ts, k + 1);
+        if (
+          obj !== null &&
+          obj.end <= i &&
+          actorOf(obj.label) === undefined &&
+          !ZH_VAGUE_NOUNS.has(obj.label)
+        )
+          owner = obj.label;
+      }
+      if (owner === null) {
+        const first = ts.findIndex((t) => isNoun(t) || EACH_PREFIX.test(t.w));
+        const subj =
+          first >= 0
+            ? nounRun(ts, EACH_PREFIX.test(ts[first]!.w) && !isNoun(ts[first]!) ? first + 1 : first)
+            : null;
+        owner = subj?.label.replace(EACH_PREFIX, '') ?? null;
+      }
+    }
+    if (owner === null || !isEntityLabel(owner)) continue;
+    const items = listItems(ts, start, consumed);
+    consumed.add(i);
+    facts.fields.push({ entity: owner, fields: items.filter((f) => !f.many) });
   }
 }
 

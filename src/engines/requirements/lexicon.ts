@@ -338,6 +338,14 @@ export const ZH_VAGUE_NOUNS = new Set([
   '操作',
   '要求',
   '需求',
+  // "注册时", "解决后": a time clause, not a thing.
+  '时',
+  '后',
+  '前',
+  '之后',
+  '以后',
+  '之前',
+  '同时',
 ]);
 
 export const ZH_NON_ACTION = new Set([
