@@ -134,6 +134,7 @@ function pushUnique<T>(list: T[], item: T): void {
 
 /** Adds everything the facts say to `spec` (mutated). */
 export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void {
+  mergeCompounds(facts);
   const b = new Builder(spec);
   const actors = new Set([...spec.actors, ...facts.flatMap((f) => f.actors)]);
   // Pass 1: entities named by actions, field lists, relations and rules, so later passes can tell
@@ -349,6 +350,47 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
     if (f.namesProject === true || f.techHints.some((h) => TECH_CHOICES.has(h))) mapped = true;
     if (mapped) spec.metrics.sentencesMapped = (spec.metrics.sentencesMapped ?? 0) + 1;
     else pushUnique(spec.openQuestions, `[unmapped] "${f.source}"`);
+  }
+}
+
+/**
+ * "support tickets" in one sentence and "tickets" in the next are one thing: a compound label whose head
+ * is named on its own, and whose modifier names nothing of its own, becomes the head.
+ */
+function mergeCompounds(facts: SentenceFacts[]): void {
+  const labels = new Set<string>();
+  for (const f of facts) {
+    for (const a of f.actions) if (a.object !== null) labels.add(a.object);
+    for (const ff of f.fields) labels.add(ff.entity);
+    for (const r of f.rules) {
+      if (r.entity !== null) labels.add(r.entity);
+      if (r.per !== null) labels.add(r.per);
+    }
+    for (const r of f.relations) {
+      labels.add(r.from);
+      labels.add(r.to);
+    }
+  }
+  const merged = new Map<string, string>();
+  for (const l of labels) {
+    const words = l.split(' ');
+    if (words.length < 2) continue;
+    const head = words[words.length - 1]!;
+    if (labels.has(head) && !words.slice(0, -1).some((w) => labels.has(w))) merged.set(l, head);
+  }
+  if (merged.size === 0) return;
+  const m = (l: string | null) => (l === null ? null : (merged.get(l) ?? l));
+  for (const f of facts) {
+    for (const a of f.actions) a.object = m(a.object);
+    for (const ff of f.fields) ff.entity = m(ff.entity) ?? ff.entity;
+    for (const r of f.rules) {
+      r.entity = m(r.entity);
+      r.per = m(r.per);
+    }
+    for (const r of f.relations) {
+      r.from = m(r.from) ?? r.from;
+      r.to = m(r.to) ?? r.to;
+    }
   }
 }
 

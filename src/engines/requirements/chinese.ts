@@ -392,7 +392,7 @@ function givenFields(ts: Tok[], facts: SentenceFacts, consumed: Set<number>): vo
       for (let k = i - 1; k >= 0 && owner === null; k--) {
         const v = ts[k]!;
         const action = ZH_VERB_ACTIONS[v.w];
-        if (action === undefined || action === 'auth' || GIVE_TRIGGERS.has(v.w)) continue;
+        if (action === undefined || action === 'auth') continue;
         const obj = nounRun(ts, k + 1);
         if (
           obj !== null &&

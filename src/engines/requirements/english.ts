@@ -171,7 +171,19 @@ export function englishPriority(sentence: string): Priority | null {
   return null;
 }
 
-function actionOf(t: Tok, next: Tok | undefined): { verb: string; action: string; span: number } | null {
+function actionOf(
+  t: Tok,
+  next: Tok | undefined,
+  after: Tok[] = [],
+): { verb: string; action: string; span: number } | null {
+  // "keeps a record of every employee", "keep track of stock": records are kept of what follows "of".
+  if (t.root === 'keep' && next !== undefined) {
+    const k = next.tags.has('Determiner') ? 1 : 0;
+    const noun = k === 1 ? after[0] : next;
+    const of = k === 1 ? after[1] : after[0];
+    if ((noun?.root === 'record' || noun?.norm === 'track') && of?.norm === 'of')
+      return { verb: 'keep a record of', action: 'create', span: 3 + k };
+  }
   if (next !== undefined && (next.tags.has('Particle') || ['in', 'up', 'out'].includes(next.norm))) {
     const phrasal = `${t.root} ${next.norm}`;
     const a = EN_VERB_ACTIONS[phrasal];
@@ -319,7 +331,7 @@ function analyseSentence(ts: Tok[], sentence: string, facts: SentenceFacts, ctx:
       !breaksAfter(t)
     )
       continue;
-    const a = actionOf(t, ts[i + 1]);
+    const a = actionOf(t, ts[i + 1], ts.slice(i + 2, i + 4));
     if (a === null) continue;
     // Participles inside a noun phrase ("borrowed books") and gerund subjects are not actions.
     if (t.tags.has('PastTense') && i > 0 && ts[i - 1]!.tags.has('Determiner')) continue;

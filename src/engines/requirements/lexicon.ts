@@ -194,6 +194,9 @@ export const EN_SYSTEM_NOUNS = new Set([
 
 /** Nouns too vague to be entities. */
 export const EN_VAGUE_NOUNS = new Set([
+  // "keeps a record of every employee", "keeps track of stock": the thing is what follows "of".
+  'record',
+  'track',
   'thing',
   'way',
   'experience',
