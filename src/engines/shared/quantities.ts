@@ -75,7 +75,11 @@ export function englishNumberAt(words: readonly string[], i: number): { value: n
         total += current;
         current = 0;
       }
-    } else if (x === 'and' && seen && EN_UNITS[words[j + 1] ?? ''] !== undefined) {
+    } else if (
+      x === 'and' &&
+      seen &&
+      (EN_UNITS[words[j + 1] ?? ''] !== undefined || EN_TENS[words[j + 1] ?? ''] !== undefined)
+    ) {
       // "two hundred and fifty"
     } else break;
     seen = true;
