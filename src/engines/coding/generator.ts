@@ -1,7 +1,7 @@
+import type { DevDependencies } from '../shared/dev-deps.js';
 import type { ServiceModel } from './model.js';
 import {
   biomeJson,
-  type DevDependencies,
   dockerfile,
   envExample,
   gitignore,

@@ -1,10 +1,6 @@
+import type { DevDependencies } from '../../shared/dev-deps.js';
 import { mdText } from '../../shared/escape.js';
 import type { ServiceModel } from '../model.js';
-
-export interface DevDependencies {
-  typescript: string;
-  typesNode: string;
-}
 
 export function packageJson(model: ServiceModel, dev: DevDependencies, smokeSuite = false): string {
   const pkg = {

@@ -1,3 +1,7 @@
+/**
+ * The dev tools (TypeScript, @types/node) generated services build and test with: one cache per machine,
+ * linked into each workspace. The coding engine generates with them, the testing engine runs with them.
+ */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -5,7 +9,11 @@ import { cp, lstat, mkdir, readFile, readlink, realpath, rename, rm, symlink } f
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { DevDependencies } from './templates/project.js';
+
+export interface DevDependencies {
+  typescript: string;
+  typesNode: string;
+}
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
