@@ -61,7 +61,9 @@ function missing(c: Case, spec: RequirementsSpec): string[] {
       if (!ok) out.push(`field ${e.name}.${alts(f).join('|')}`);
     }
   }
-  const rules = spec.requirements.flatMap((r) => (r.rule === undefined ? [] : [r.rule]));
+  const rules = spec.requirements.flatMap((r) =>
+    r.rule === undefined || !('value' in r.rule) ? [] : [r.rule],
+  );
   for (const want of c.rules) {
     const refOk = (got: string | null, a: z.infer<typeof Alt> | undefined) => {
       if (a === undefined) return true;

@@ -78,8 +78,8 @@ export const AcceptanceCriterion = z.object({
 });
 export type AcceptanceCriterion = z.infer<typeof AcceptanceCriterion>;
 
-/** A business rule in a form code can check; `text` of the requirement keeps the wording. */
-export const BusinessRule = z.object({
+/** A count or value bound: "at most 3 loans per member" (409), "price at least 0" (422). */
+export const BoundRule = z.object({
   type: z.enum(['max_count', 'min_count', 'max_value', 'min_value']),
   value: z.number(),
   /** Entity counted or constrained (`Book`), when known. */
@@ -91,6 +91,47 @@ export const BusinessRule = z.object({
   /** Field constrained by max_value/min_value, when given. */
   field: line(100).nullable(),
 });
+export type BoundRule = z.infer<typeof BoundRule>;
+
+/**
+ * An action changes another record: "a sale lowers the product's stock by its quantity". The
+ * target's own bounds (a `min_value` rule on `field`) guard it: the action is refused (409) when the
+ * result would break one.
+ */
+export const EffectRule = z.object({
+  type: z.literal('effect'),
+  /** The record whose creation has the effect (`Sale`), or the target of a custom action. */
+  entity: IdentifierRef,
+  /** `create`, or the custom verb (`order`) whose record has the effect. */
+  action: line(60),
+  /** The entity changed (`Product`), referenced by the record. */
+  target: IdentifierRef,
+  /** The target's numeric field changed (`stock`). */
+  field: line(100),
+  change: z.enum(['decrease', 'increase']),
+  /** The record's field giving the amount (`quantity`); null: by one. */
+  amount: line(100).nullable(),
+});
+export type EffectRule = z.infer<typeof EffectRule>;
+
+/**
+ * Exclusive holding: "a car out on rental cannot be rented again until it is returned". While a
+ * `take` is not followed by a `release`, another `take` of the same record is refused (409); a
+ * `release` of a record not held is refused too.
+ */
+export const HoldRule = z.object({
+  type: z.literal('exclusive'),
+  /** The thing held (`Car`). */
+  entity: IdentifierRef,
+  /** The verb that takes it (`rent`). */
+  take: line(60),
+  /** The verb that frees it (`return`); null: held for good once taken. */
+  release: line(60).nullable(),
+});
+export type HoldRule = z.infer<typeof HoldRule>;
+
+/** A business rule in a form code can check; the requirement's `source` keeps the wording. */
+export const BusinessRule = z.discriminatedUnion('type', [BoundRule, EffectRule, HoldRule]);
 export type BusinessRule = z.infer<typeof BusinessRule>;
 
 /** A CRUD verb or a custom one (`borrow`); a model may write the verb of the text (`借阅`). */

@@ -56,7 +56,13 @@ describe('fix loop at the pipeline level', () => {
       return id ?? '';
     };
     const borrow = idOf((r) => r.kind === 'functional' && r.action === 'borrow');
-    const limit = idOf((r) => r.kind === 'business_rule' && r.rule?.action === 'borrow');
+    const limit = idOf(
+      (r) =>
+        r.kind === 'business_rule' &&
+        r.rule !== undefined &&
+        'action' in r.rule &&
+        r.rule.action === 'borrow',
+    );
     const add = idOf((r) => r.kind === 'functional' && r.action === 'create');
 
     // 1. The first test run fails, and names the borrow requirements, not the untouched create.

@@ -1,5 +1,11 @@
 import type { Endpoint } from '../../contracts/architecture.js';
-import type { Entity, EntityField, Requirement, RequirementsSpec } from '../../contracts/requirements.js';
+import type {
+  BusinessRule,
+  Entity,
+  EntityField,
+  Requirement,
+  RequirementsSpec,
+} from '../../contracts/requirements.js';
 import { camelName, kebabPlural, pascalName } from '../shared/naming.js';
 import { CRUD_ACTIONS, EN_VERB_ACTIONS, ZH_VERB_ACTIONS } from '../shared/vocabulary.js';
 
@@ -104,6 +110,21 @@ export function operationAction(action: string): string | null {
   return /^[a-z][A-Za-z0-9]*$/.test(name) ? name : null;
 }
 
+/** The (entity, action) pairs an effect or a hold guards; bound rules are matched by their action instead. */
+function guardedOperations(rule: BusinessRule): { entity: string; action: string }[] {
+  switch (rule.type) {
+    case 'effect':
+      return [{ entity: rule.entity, action: rule.action }];
+    case 'exclusive':
+      return [
+        { entity: rule.entity, action: rule.take },
+        ...(rule.release !== null ? [{ entity: rule.entity, action: rule.release }] : []),
+      ];
+    default:
+      return [];
+  }
+}
+
 export interface OpenApiResult {
   doc: Record<string, unknown>;
   endpoints: Endpoint[];
@@ -141,6 +162,20 @@ export function buildOpenApi(spec: RequirementsSpec, secured: boolean): OpenApiR
   }
   // Business rules guard the operation of their action: they answer 409/422 there.
   const rules = spec.requirements.filter((r) => r.kind === 'business_rule' && r.rule !== undefined);
+  // Effects and holds name the operations they guard; those operations exist even if no sentence asked.
+  const ruleGroups = new Set<string>();
+  for (const r of rules) {
+    for (const guard of guardedOperations(r.rule!)) {
+      const e = entities.get(guard.entity);
+      const verb = operationAction(guard.action);
+      if (e === undefined || verb === null) continue;
+      const key = `${e.name}:${verb}`;
+      const g = groups.get(key) ?? { entity: e, action: verb, reqs: [] };
+      if (!g.reqs.includes(r)) g.reqs.push(r);
+      groups.set(key, g);
+      ruleGroups.add(key);
+    }
+  }
 
   const paths: Record<string, Record<string, unknown>> = {};
   const endpoints: Endpoint[] = [];
@@ -201,7 +236,9 @@ export function buildOpenApi(spec: RequirementsSpec, secured: boolean): OpenApiR
             responses: {
               '201': json(`The created ${g.entity.label}`, ref),
               '400': errorResponse('Invalid input'),
-              ...(hasUnique ? { '409': errorResponse('A unique field is already taken') } : {}),
+              ...(hasUnique || ruleGroups.has(`${E}:create`)
+                ? { '409': errorResponse('A unique field is taken, or a business rule refuses the record') }
+                : {}),
             },
           },
           g,
@@ -289,11 +326,13 @@ export function buildOpenApi(spec: RequirementsSpec, secured: boolean): OpenApiR
           ...new Set(g.reqs.map((r) => (r.actor === null ? undefined : pascalName(r.actor)))),
         ].filter((n): n is string => n !== undefined && entities.has(n));
         // A rule without an action ("每个学生最多选5门课程") guards the action its `per` actor takes on the entity.
-        const guarded = rules.filter((r) =>
-          r.rule!.action !== null
-            ? operationAction(r.rule!.action) === action && (r.rule!.entity === E || r.rule!.entity === null)
-            : r.rule!.entity === E && r.rule!.per !== null && actorEntities.includes(r.rule!.per),
-        );
+        const guarded = rules.filter((r) => {
+          const rule = r.rule!;
+          if (rule.type === 'effect' || rule.type === 'exclusive') return g.reqs.includes(r);
+          return rule.action !== null
+            ? operationAction(rule.action) === action && (rule.entity === E || rule.entity === null)
+            : rule.entity === E && rule.per !== null && actorEntities.includes(rule.per);
+        });
         for (const r of guarded) if (!g.reqs.includes(r)) g.reqs.push(r);
         const bodyName = `${Action}${E}Request`;
         const bodyProps: Record<string, Schema> = {};

@@ -1,7 +1,13 @@
 import type { ArchitectureSpec, TestPlan } from '../../contracts/architecture.js';
 import { REQUIREMENT_ID } from '../../contracts/fields.js';
-import type { FieldType, RequirementsSpec } from '../../contracts/requirements.js';
-import { buildOpenApi, operationAction } from '../architecture/openapi.js';
+import type {
+  BoundRule,
+  EffectRule,
+  FieldType,
+  HoldRule,
+  RequirementsSpec,
+} from '../../contracts/requirements.js';
+import { buildOpenApi, operationAction, storedFields } from '../architecture/openapi.js';
 import { oneLine } from '../shared/escape.js';
 import { camel, IdentifierScope, kebab, pascal, plural, singular, words } from './identifiers.js';
 
@@ -91,7 +97,38 @@ export interface ValueRule {
   value: number;
 }
 
-export type RuleModel = LimitRule | ValueRule;
+/**
+ * Creating a record of `entity` changes the `field` of the `target` it references through
+ * `refField`, by the record's `amount` field (or by one). The target field's value rules refuse the
+ * change (409) when the result would break them.
+ */
+export interface EffectRuleModel {
+  kind: 'effect';
+  requirementId: string;
+  text: string;
+  entity: string;
+  refField: string;
+  target: string;
+  field: string;
+  sign: -1 | 1;
+  amount: string | null;
+}
+
+/**
+ * The `take` action record (`carRent`) holds its target until a `release` record (`carReturn`) for it
+ * follows: a second take is refused (409), and so is a release of a target not held.
+ */
+export interface HoldRuleModel {
+  kind: 'hold';
+  requirementId: string;
+  text: string;
+  /** The take record (`carRent`): the rule is checked when one is created. */
+  entity: string;
+  target: string;
+  release: string | null;
+}
+
+export type RuleModel = LimitRule | ValueRule | EffectRuleModel | HoldRuleModel;
 
 export interface RequirementModel {
   id: string;
@@ -186,7 +223,8 @@ export function buildModel(
     byNorm.set(norm(source.name), entity);
     if (source.label) byNorm.set(norm(source.label), entity);
     const fieldScope = new IdentifierScope('field');
-    for (const field of source.fields) {
+    // Stored fields: the entity's own plus a foreign id per many-to-one relation, as the API document has them.
+    for (const field of storedFields(source)) {
       const id = camel(field.name);
       if (id === 'id' || field.name === 'id') continue; // the primary key is always generated
       const name = fieldScope.take(field.name);
@@ -252,10 +290,14 @@ export function buildModel(
   for (const req of spec.requirements) {
     if (req.kind !== 'business_rule') continue;
     const rule =
-      structuredRule(req.id, req.text, req.rule, entities, findEntity) ??
-      (req.rule?.type === 'max_count' || req.rule === undefined
-        ? parseLimitRule(req.id, `${req.text} ${req.source}`, entities, req.entity)
-        : null);
+      req.rule?.type === 'effect'
+        ? effectRule(req.id, req.text, req.rule, entities, findEntity)
+        : req.rule?.type === 'exclusive'
+          ? holdRule(req.id, req.text, req.rule, entities, findEntity)
+          : (structuredRule(req.id, req.text, req.rule, entities, findEntity) ??
+            (req.rule?.type === 'max_count' || req.rule === undefined
+              ? parseLimitRule(req.id, `${req.text} ${req.source}`, entities, req.entity)
+              : null));
     if (rule) rules.push(rule);
     else
       notes.push(
@@ -537,7 +579,82 @@ function parseNumber(text: string): number | null {
   return n !== null && n > 0 && n < 1_000_000 ? n : null;
 }
 
-type StructuredRule = NonNullable<RequirementsSpec['requirements'][number]['rule']>;
+type StructuredRule = BoundRule;
+
+/** An effect on a record the created one references: the reference and the amount become required. */
+function effectRule(
+  requirementId: string,
+  text: string,
+  rule: EffectRule,
+  entities: EntityModel[],
+  findEntity: (text: string) => EntityModel | undefined,
+): EffectRuleModel | null {
+  const target = findEntity(rule.target);
+  const verb = operationAction(rule.action);
+  const named = findEntity(rule.entity);
+  const record =
+    verb === 'create' || verb === null
+      ? named
+      : (entities.find(
+          (e) => e.action !== null && e.action.target === target?.key && e.action.verb === verb,
+        ) ?? named);
+  if (!target || !record) return null;
+  const ref = record.fields.find((f) => f.ref === target.key);
+  const numeric = (f: FieldModel) => f.type === 'integer' || f.type === 'number';
+  const field = target.fields.find((f) => numeric(f) && sameField(f, rule.field));
+  const amount =
+    rule.amount === null ? null : record.fields.find((f) => numeric(f) && sameField(f, rule.amount!));
+  if (!ref || !field || amount === undefined) return null;
+  ref.required = true;
+  if (amount) amount.required = true;
+  return {
+    kind: 'effect',
+    requirementId,
+    text,
+    entity: record.key,
+    refField: ref.name,
+    target: target.key,
+    field: field.name,
+    sign: rule.change === 'decrease' ? -1 : 1,
+    amount: amount?.name ?? null,
+  };
+}
+
+/** A hold through the target's take and release actions (`POST /cars/{id}/rent`, `…/return`). */
+function holdRule(
+  requirementId: string,
+  text: string,
+  rule: HoldRule,
+  entities: EntityModel[],
+  findEntity: (text: string) => EntityModel | undefined,
+): HoldRuleModel | null {
+  const target = findEntity(rule.entity);
+  if (!target) return null;
+  const recordOf = (verb: string | null) =>
+    verb === null
+      ? undefined
+      : entities.find((e) => e.action !== null && e.action.target === target.key && e.action.verb === verb);
+  const take = recordOf(operationAction(rule.take));
+  const release = rule.release === null ? null : recordOf(operationAction(rule.release));
+  if (!take || release === undefined) return null;
+  return {
+    kind: 'hold',
+    requirementId,
+    text,
+    entity: take.key,
+    target: target.key,
+    release: release?.key ?? null,
+  };
+}
+
+function sameField(field: FieldModel, wanted: string): boolean {
+  const want = camel(wanted);
+  return (
+    field.name === want ||
+    norm(field.label) === norm(wanted) ||
+    (want !== null && field.name.endsWith(pascal(want)))
+  );
+}
 
 /** The requirements engine's structured rule, as a limit (409) or a value bound (422). */
 function structuredRule(

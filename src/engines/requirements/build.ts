@@ -1,7 +1,9 @@
 import type {
   BusinessRule,
+  EffectRule,
   Entity,
   EntityField,
+  HoldRule,
   NonFunctional,
   Priority,
   Relation,
@@ -11,7 +13,7 @@ import type {
 import { camelName, pascalName } from '../shared/naming.js';
 import { FIELD_NAME_ALIASES } from '../shared/vocabulary.js';
 import { acceptanceCriteria, userStories } from './criteria.js';
-import type { ActionFact, Lang, SentenceFacts } from './facts.js';
+import type { ActionFact, EffectFact, HoldFact, Lang, SentenceFacts } from './facts.js';
 import { inferFieldType, TECH_CHOICES } from './lexicon.js';
 
 /**
@@ -133,6 +135,28 @@ function pushUnique<T>(list: T[], item: T): void {
   if (!list.includes(item)) list.push(item);
 }
 
+/** An effect or hold with its labels resolved to the spec's entity and field names. */
+function behaviourRule(b: Builder, r: EffectFact | HoldFact): EffectRule | HoldRule | null {
+  const entity = b.known(r.entity);
+  if (entity === undefined) return null;
+  if (r.type === 'exclusive') return { ...r, entity: entity.name };
+  const target = b.known(r.target);
+  if (target === undefined) return null;
+  // The changed field and the amount are numbers whatever their words suggested ("quantity on hand").
+  const nameIn = (e: Entity, label: string) => {
+    const field = e.fields.find((x) => x.label === label || x.name === fieldName(label));
+    if (field !== undefined && field.type !== 'integer' && field.type !== 'number') field.type = 'integer';
+    return field?.name ?? fieldName(label);
+  };
+  return {
+    ...r,
+    entity: entity.name,
+    target: target.name,
+    field: nameIn(target, r.field),
+    amount: r.amount === null ? null : nameIn(entity, r.amount),
+  };
+}
+
 /** Adds everything the facts say to `spec` (mutated). */
 export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void {
   const b = new Builder(spec);
@@ -158,6 +182,10 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
     for (const r of f.rules) {
       if (r.entity !== null) b.entity(r.entity);
       if (r.per !== null) b.entity(r.per);
+    }
+    for (const r of f.behaviours) {
+      b.entity(r.entity);
+      if (r.type === 'effect') b.entity(r.target);
     }
   }
 
@@ -292,6 +320,21 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
         actor: null,
         entity: rule.entity,
         action: rule.action,
+        rule,
+      });
+      mapped = true;
+    }
+    for (const r of f.behaviours) {
+      const rule = behaviourRule(b, r);
+      if (rule === null) continue;
+      b.addRequirement({
+        kind: 'business_rule',
+        text: f.source,
+        source: f.source,
+        priority: basePriority,
+        actor: null,
+        entity: rule.entity,
+        action: rule.type === 'effect' ? rule.action : rule.take,
         rule,
       });
       mapped = true;

@@ -101,7 +101,31 @@ export function acceptanceCriteria(
           then: 'a not-found error is returned',
         });
     }
-  } else if (req.kind === 'business_rule' && req.rule !== undefined) {
+  } else if (req.kind === 'business_rule' && req.rule?.type === 'effect') {
+    const r = req.rule;
+    const record = entities.get(r.entity)?.label ?? r.entity;
+    const target = entities.get(r.target)?.label ?? r.target;
+    const by = r.amount === null ? 'one' : `the ${record}'s ${r.amount}`;
+    out.push({
+      given: `a ${target} with a known ${r.field}`,
+      when: `a ${record} for it is recorded`,
+      then: `the ${target}'s ${r.field} ${r.change === 'decrease' ? 'falls' : 'rises'} by ${by}`,
+    });
+  } else if (req.kind === 'business_rule' && req.rule?.type === 'exclusive') {
+    const r = req.rule;
+    const thing = entities.get(r.entity)?.label ?? r.entity;
+    out.push({
+      given: `a ${thing} that was ${r.take} and not ${r.release ?? 'released'}`,
+      when: `someone tries to ${r.take} it`,
+      then: 'the request is refused as a conflict and nothing changes',
+    });
+    if (r.release !== null)
+      out.push({
+        given: `a ${thing} that was ${r.take} and then ${r.release}`,
+        when: `someone tries to ${r.take} it`,
+        then: 'the request succeeds',
+      });
+  } else if (req.kind === 'business_rule' && req.rule !== undefined && 'value' in req.rule) {
     const r = req.rule;
     const counted = r.entity === null ? 'item' : (entities.get(r.entity)?.label ?? r.entity);
     const per = r.per === null ? 'the same owner' : `one ${entities.get(r.per)?.label ?? r.per}`;

@@ -1,3 +1,4 @@
+import { behaviourOf } from './behaviour.js';
 import { extractChinese } from './chinese.js';
 import { extractEnglish } from './english.js';
 import type { Lang, SentenceFacts } from './facts.js';
@@ -17,13 +18,10 @@ export function extract(text: string): Extracted {
   let zhChars = 0;
   let enChars = 0;
   for (const c of chunks) {
-    if (c.lang === 'zh') {
-      facts.push(extractChinese(c.text, ctx));
-      zhChars += c.text.length * 3;
-    } else {
-      facts.push(...extractEnglish(c.text, ctx));
-      enChars += c.text.length;
-    }
+    const found = c.lang === 'zh' ? [extractChinese(c.text, ctx)] : extractEnglish(c.text, ctx);
+    for (const f of found) facts.push(withBehaviour(f));
+    if (c.lang === 'zh') zhChars += c.text.length * 3;
+    else enChars += c.text.length;
   }
   const first = facts[0];
   if (
@@ -35,6 +33,23 @@ export function extract(text: string): Extracted {
     facts,
     questions,
     language: chunks.length === 0 ? languageOf(text) : zhChars >= enChars ? 'zh' : 'en',
+  };
+}
+
+/**
+ * A sentence that states an effect, a guard or a hold is that rule: its verbs ("lowers", "refused")
+ * are not features of their own, and the questions they raised are answered by the rule.
+ */
+function withBehaviour(facts: SentenceFacts): SentenceFacts {
+  const found = facts.skipped ? null : behaviourOf(facts.source, facts.lang);
+  if (found === null) return facts;
+  return {
+    ...facts,
+    actions: [],
+    rules: found.guards,
+    behaviours: found.behaviours,
+    fields: [...facts.fields, ...found.fields],
+    questions: facts.questions.filter((q) => !/^\[(no_entity|unmapped|no_actor)\]/.test(q)),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { BusinessRule, FieldType, Priority } from '../../contracts/requirements.js';
+import type { BoundRule, EffectRule, FieldType, HoldRule, Priority } from '../../contracts/requirements.js';
 
 /**
  * What a language module found in one sentence, before any spec is built. Words are kept as
@@ -41,11 +41,17 @@ export interface RelationFact {
   verb?: string;
 }
 
-export interface RuleFact extends Omit<BusinessRule, 'entity' | 'per'> {
+export interface RuleFact extends Omit<BoundRule, 'entity' | 'per'> {
   /** Labels, resolved to entity names when the spec is built. */
   entity: string | null;
   per: string | null;
 }
+
+/** An effect as written: entity, target and fields are labels ("sale", "product", "stock", "quantity"). */
+export type EffectFact = EffectRule;
+
+/** A hold as written: `entity` is a label ("car"), `take`/`release` verbs as identifiers or Chinese words. */
+export type HoldFact = HoldRule;
 
 export interface NfrFact {
   category: string;
@@ -81,6 +87,8 @@ export interface SentenceFacts {
   fieldStatements: FieldStatement[];
   relations: RelationFact[];
   rules: RuleFact[];
+  /** Effects and holds: rules that change or lock another record. */
+  behaviours: (EffectFact | HoldFact)[];
   nfrs: NfrFact[];
   nfrMentions: NfrMention[];
   techHints: string[];
@@ -105,6 +113,7 @@ export function emptyFacts(source: string, lang: Lang): SentenceFacts {
     fieldStatements: [],
     relations: [],
     rules: [],
+    behaviours: [],
     nfrs: [],
     nfrMentions: [],
     techHints: [],

@@ -6,7 +6,9 @@ import { analyzeRequirements } from './analyze.js';
 /** What of a case the analyser got wrong; empty when it passes. */
 function misses(c: ParaphraseCase, spec: RequirementsSpec): string[] {
   const out: string[] = [];
-  const rules = spec.requirements.flatMap((r) => (r.rule === undefined ? [] : [r.rule]));
+  const rules = spec.requirements.flatMap((r) =>
+    r.rule === undefined || !('value' in r.rule) ? [] : [r.rule],
+  );
   for (const want of c.rules) {
     const found = rules.some(
       (r) =>

@@ -143,11 +143,18 @@ export function readme(model: ServiceModel, smokeSuite = false): string {
     )
     .join('\n');
   const rules = model.rules
-    .map((r) =>
-      r.kind === 'limit'
-        ? `- ${mdText(r.requirementId)}: at most ${r.max} ${r.entity} per \`${r.perField}\` (409)`
-        : `- ${mdText(r.requirementId)}: \`${r.entity}.${r.field}\` ${r.bound === 'min' ? '>=' : '<='} ${r.value} (422)`,
-    )
+    .map((r) => {
+      switch (r.kind) {
+        case 'limit':
+          return `- ${mdText(r.requirementId)}: at most ${r.max} ${r.entity} per \`${r.perField}\` (409)`;
+        case 'value':
+          return `- ${mdText(r.requirementId)}: \`${r.entity}.${r.field}\` ${r.bound === 'min' ? '>=' : '<='} ${r.value} (422)`;
+        case 'effect':
+          return `- ${mdText(r.requirementId)}: a new ${r.entity} ${r.sign < 0 ? 'lowers' : 'raises'} \`${r.target}.${r.field}\` by ${r.amount === null ? 'one' : `its \`${r.amount}\``}; refused (409) past the field's bounds`;
+        case 'hold':
+          return `- ${mdText(r.requirementId)}: a ${r.target} held by a ${r.entity} cannot be taken again${r.release === null ? '' : ` until a ${r.release}`} (409)`;
+      }
+    })
     .join('\n');
   const notes = model.notes.map((n) => `- ${mdText(n, 400)}`).join('\n');
   return `# ${mdText(model.title, 200)}

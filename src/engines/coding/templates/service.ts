@@ -1,5 +1,13 @@
 import { commentText, lit } from '../../shared/escape.js';
-import type { EntityModel, FieldModel, OperationModel, RuleModel, ServiceModel } from '../model.js';
+import type {
+  EffectRuleModel,
+  EntityModel,
+  FieldModel,
+  HoldRuleModel,
+  OperationModel,
+  RuleModel,
+  ServiceModel,
+} from '../model.js';
 
 // Spec-independent parts (server, config, logger, metrics, database, errors) are the real files in
 // ../kit, copied; what is here depends on the design: tables, migrations, rules and handlers.
@@ -305,6 +313,11 @@ function ruleFn(entity: EntityModel, rules: RuleModel[], model: ServiceModel): s
   }`);
       continue;
     }
+    if (r.kind === 'hold') {
+      body.push(holdCheck(r, entity, model, 'take'));
+      continue;
+    }
+    if (r.kind !== 'limit') continue;
     const counted = entity.action ? `${entity.action.verb} records` : entity.collection;
     // Read and written in the request's transaction: concurrent requests cannot both see room for one more.
     body.push(`${why}
@@ -315,10 +328,88 @@ function ruleFn(entity: EntityModel, rules: RuleModel[], model: ServiceModel): s
     }
   }`);
   }
+  for (const r of model.rules) {
+    if (r.kind === 'hold' && r.release === entity.key) body.push(holdCheck(r, entity, model, 'release'));
+  }
   const used = body.length > 0;
-  return `/** Business rules for ${entity.key}: uniqueness (409), references (422), limits (409), value bounds (422). */
+  return `/** Business rules for ${entity.key}: uniqueness (409), references (422), limits and holds (409), value bounds (422). */
 export async function check${T}(${used ? 'store' : '_store'}: Store, ${used ? 'input' : '_input'}: Partial<${T}Input>, ${used ? 'currentId' : '_currentId'}?: string): Promise<void> {
 ${body.join('\n')}
+}`;
+}
+
+/** The message of a refusal: the rule's requirement id and its sentence, in the requirement's language. */
+function ruleMessage(rule: { requirementId: string; text: string }): string {
+  return lit(`${rule.requirementId}: ${rule.text.trim()}`);
+}
+
+/**
+ * Held = more take records than release records for the target; both counted in the request's
+ * transaction, so two concurrent takes cannot both see it free.
+ */
+function holdCheck(
+  rule: HoldRuleModel,
+  record: EntityModel,
+  model: ServiceModel,
+  side: 'take' | 'release',
+): string {
+  const take = model.entities.find((e) => e.key === rule.entity);
+  const release = model.entities.find((e) => e.key === rule.release);
+  const field = record.action?.targetField;
+  if (!take?.action || !field) return '';
+  const released = release?.action
+    ? `await store.${release.collection}.count({ ${release.action.targetField}: input.${field} })`
+    : '0';
+  const refusal =
+    side === 'take'
+      ? `if (taken > released) throw new HttpError(409, 'ALREADY_HELD', ${ruleMessage(rule)});`
+      : `if (taken <= released) throw new HttpError(409, 'NOT_HELD', ${ruleMessage(rule)});`;
+  return `  // ${commentText(`${rule.requirementId}: ${rule.text.trim()}`)}
+  if (currentId === undefined && input.${field} !== undefined) {
+    const taken = await store.${take.collection}.count({ ${take.action.targetField}: input.${field} });
+    const released = ${released};
+    ${refusal}
+  }`;
+}
+
+/** Bounds of the target field guarding an effect: its value rules, refused as 409 since the record is fine. */
+function effectGuards(rule: EffectRuleModel, model: ServiceModel): string[] {
+  return model.rules.flatMap((g) =>
+    g.kind === 'value' && g.entity === rule.target && g.field === rule.field
+      ? [
+          `      if (next ${g.bound === 'min' ? '<' : '>'} ${g.value}) throw new HttpError(409, 'RULE_VIOLATED', ${ruleMessage(g)});`,
+        ]
+      : [],
+  );
+}
+
+/** `applySaleEffects`: what creating the record changes in the records it references. */
+function effectsFn(entity: EntityModel, model: ServiceModel): string {
+  const effects = model.rules.filter(
+    (r): r is EffectRuleModel => r.kind === 'effect' && r.entity === entity.key,
+  );
+  if (effects.length === 0) return '';
+  const blocks = effects.map((r) => {
+    const target = model.entities.find((e) => e.key === r.target)!;
+    const current = target.fields.find((f) => f.name === r.field)?.required
+      ? `target.${r.field}`
+      : `(target.${r.field} ?? 0)`;
+    const by = r.amount === null ? '1' : `input.${r.amount}`;
+    return `  // ${commentText(`${r.requirementId}: ${r.text.trim()}`)}
+  {
+    const target = await store.${target.collection}.get(String(input.${r.refField}));
+    if (target) {
+      const next = ${current} ${r.sign < 0 ? '-' : '+'} ${by};
+${effectGuards(r, model).join('\n')}
+      await store.${target.collection}.update(target.id, { ${r.field}: next });
+    }
+  }`;
+  });
+  return `
+
+/** What creating a ${entity.key} changes in the records it references; runs in the request's transaction. */
+export async function apply${entity.typeName}Effects(store: Store, input: ${entity.typeName}Input): Promise<void> {
+${blocks.join('\n')}
 }`;
 }
 
@@ -327,12 +418,13 @@ export function rulesTs(model: ServiceModel): string {
     .map((e) => `import type { ${e.typeName}Input } from './domain/${e.file}.js';`)
     .join('\n');
   const fns = model.entities
-    .map((e) =>
-      ruleFn(
-        e,
-        model.rules.filter((r) => r.entity === e.key),
-        model,
-      ),
+    .map(
+      (e) =>
+        ruleFn(
+          e,
+          model.rules.filter((r) => r.entity === e.key),
+          model,
+        ) + effectsFn(e, model),
     )
     .join('\n\n');
   const usesError = fns.includes('HttpError(');
@@ -341,6 +433,13 @@ ${usesError ? "import { HttpError } from './kit/errors.js';\n" : ''}import type 
 
 ${fns}
 `;
+}
+
+/** The call of the entity's effects in a create handler, or nothing when it has none. */
+function applyEffects(entity: EntityModel, model: ServiceModel): string {
+  return model.rules.some((r) => r.kind === 'effect' && r.entity === entity.key)
+    ? `    await apply${entity.typeName}Effects(store, input);\n`
+    : '';
 }
 
 function handler(op: OperationModel, entity: EntityModel | undefined, model: ServiceModel): string {
@@ -366,7 +465,7 @@ function handler(op: OperationModel, entity: EntityModel | undefined, model: Ser
       return `${sig(['body', 'store'])}
     const input = parse${T}Input(body);
     await check${T}(store, input);
-    return { status: 201, body: await ${repo}.create(input) };
+${applyEffects(entity, model)}    return { status: 201, body: await ${repo}.create(input) };
   },`;
     case 'get':
       return `${sig(['params', 'store'])}
@@ -407,14 +506,14 @@ function handler(op: OperationModel, entity: EntityModel | undefined, model: Ser
     if (!(await ${repo}.get(${target}))) ${notFound}
     ${input}
     await check${R}(store, input);
-    return { status: 201, body: await store.${record.collection}.create(input) };
+${applyEffects(record, model)}    return { status: 201, body: await store.${record.collection}.create(input) };
   },`;
     }
     case 'createChild':
       return `${sig(['params', 'body', 'store'])}
     const input = parse${T}Input(typeof body === 'object' && body !== null ? { ...body, ${op.parentField}: ${id} } : body);
     await check${T}(store, input);
-    return { status: 201, body: await ${repo}.create(input) };
+${applyEffects(entity, model)}    return { status: 201, body: await ${repo}.create(input) };
   },`;
   }
 }
@@ -427,7 +526,9 @@ export function routesTs(model: ServiceModel, entity: EntityModel): string {
   const handled = model.entities.filter(
     (e) => e === entity || (e.action !== null && ops.some((o) => o.record === e.key)),
   );
-  const checks = handled.map((e) => `check${e.typeName}`).filter((c) => needs(`${c}(`));
+  const checks = handled
+    .flatMap((e) => [`check${e.typeName}`, `apply${e.typeName}Effects`])
+    .filter((c) => needs(`${c}(`));
   const domain = handled
     .filter((e) => needs(`parse${e.typeName}Input(`))
     .map((e) => `import { parse${e.typeName}Input } from '../domain/${e.file}.js';\n`)

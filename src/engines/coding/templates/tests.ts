@@ -1,9 +1,12 @@
 import { commentText, lit, oneLine, regexLiteral, templateText } from '../../shared/escape.js';
 import type {
+  EffectRuleModel,
   EntityModel,
   FieldModel,
+  HoldRuleModel,
   LimitRule,
   OperationModel,
+  RuleModel,
   ServiceModel,
   TestCaseModel,
   ValueRule,
@@ -250,8 +253,18 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
       if (!record || !act) return [];
       const takesBody = record.fields.length > 1;
       const body = takesBody ? ', body' : '';
+      // A release (`return`) answers 409 unless the target is held: take it first.
+      const hold = model.rules.find((r): r is HoldRuleModel => r.kind === 'hold' && r.release === record.key);
+      const take = hold ? model.entities.find((e) => e.key === hold.entity) : undefined;
+      const takeCall = take ? creating(take, model) : null;
       return [
         `const target = ${seed};`,
+        ...(takeCall
+          ? [
+              `const held = await ${takeCall('target.id', String(n), '')};`,
+              'assert.equal(held.status, 201, JSON.stringify(held.body));',
+            ]
+          : []),
         ...(takesBody ? [`const body = await ${record.key}Body(store(), ${n});`] : []),
         `const done = await call(service, ${m}, \`${pathWith(op, 'target.id')}\`${body});`,
         'assert.equal(done.status, 201, JSON.stringify(done.body));',
@@ -284,8 +297,10 @@ function scenario(op: OperationModel, entity: EntityModel, n: number, model: Ser
   }
 }
 
-function ruleScenario(rule: LimitRule | ValueRule, model: ServiceModel, n: number): string[] {
+function ruleScenario(rule: RuleModel, model: ServiceModel, n: number): string[] {
   if (rule.kind === 'value') return valueRuleScenario(rule, model, n);
+  if (rule.kind === 'effect') return effectScenario(rule, model, n);
+  if (rule.kind === 'hold') return holdScenario(rule, model, n);
   const entity = model.entities.find((e) => e.key === rule.entity);
   if (entity?.action) return actionLimitScenario(rule, entity, model, n);
   const op = model.operations.find((o) => o.entity === rule.entity && o.kind === 'create');
@@ -347,6 +362,114 @@ function actionLimitScenario(rule: LimitRule, record: EntityModel, model: Servic
     `assert.equal(raced.filter((a) => a.status === 201).length, ${rule.max}, JSON.stringify(raced.map((a) => a.status)));`,
     `assert.equal(await store().${record.collection}.count({ ${rule.perField}: racedHolder }), ${rule.max});`,
   ];
+}
+
+/** The operation that creates `record` and the statements that call it for `targetId` with `extra` body fields. */
+function creating(
+  record: EntityModel,
+  model: ServiceModel,
+): ((targetId: string, k: string, extra: string) => string) | null {
+  const op = model.operations.find(
+    (o) =>
+      (o.kind === 'action' && o.record === record.key) ||
+      (o.entity === record.key && (o.kind === 'create' || o.kind === 'createChild')),
+  );
+  if (!op) return null;
+  if (op.kind === 'action') {
+    const takesBody = record.fields.length > 1;
+    return (targetId, k, extra) =>
+      `call(service, 'POST', \`${pathWith(op, targetId)}\`${takesBody || extra ? `, { ${takesBody ? `...(await ${record.key}Body(store(), ${k})), ` : ''}${extra} }` : ''})`;
+  }
+  return (targetId, k, extra) =>
+    `call(service, 'POST', \`${op.kind === 'createChild' ? pathWith(op, targetId) : templateText(op.path)}\`, { ...(await ${record.key}Input(store(), ${k})), ${extra} })`;
+}
+
+/**
+ * The effect through the API: a record changes its target's field by its amount; where a bound
+ * guards the field, one past it is refused (409) and changes nothing, and concurrent records
+ * against one target stop exactly at the bound.
+ */
+function effectScenario(rule: EffectRuleModel, model: ServiceModel, n: number): string[] {
+  const record = model.entities.find((e) => e.key === rule.entity);
+  const target = model.entities.find((e) => e.key === rule.target);
+  const create = record ? creating(record, model) : null;
+  if (!record || !target || !create) return [];
+  const guard = model.rules.find(
+    (g): g is ValueRule =>
+      g.kind === 'value' &&
+      g.entity === rule.target &&
+      g.field === rule.field &&
+      g.bound === (rule.sign < 0 ? 'min' : 'max'),
+  );
+  // Ten amounts of room before the guard (or around 10 without one).
+  const start = guard === undefined ? 10 : guard.value - rule.sign * 10;
+  const amount = (k: number) => (rule.amount === null ? '' : `${rule.amount}: ${k}`);
+  const by = rule.amount === null ? 1 : 3;
+  const refOf = (id: string) => (record.action ? '' : `${rule.refField}: ${id}, `);
+  const body = (id: string, k: number) => `${refOf(id)}${amount(k)}`.replace(/, $/, '');
+  const lines = [
+    `const target = await seed${target.typeName}(store(), ${n});`,
+    `await store().${target.collection}.update(target.id, { ${rule.field}: ${start} });`,
+    `const first = await ${create('target.id', String(n), body('target.id', by))};`,
+    'assert.equal(first.status, 201, JSON.stringify(first.body));',
+    `assert.equal((await store().${target.collection}.get(target.id))?.${rule.field}, ${start + rule.sign * by});`,
+  ];
+  if (guard === undefined) return lines;
+  const over = rule.amount === null ? null : 10 - by + 1;
+  return [
+    ...lines,
+    ...(over === null
+      ? []
+      : [
+          `const over = await ${create('target.id', String(n + 1), body('target.id', over))};`,
+          'assert.equal(over.status, 409, JSON.stringify(over.body));',
+          `assert.match(String(over.body.detail), ${regexLiteral(guard.requirementId)});`,
+          `assert.equal((await store().${target.collection}.get(target.id))?.${rule.field}, ${start + rule.sign * by});`,
+        ]),
+    // Concurrent records against one target: each runs in its own transaction, exactly ten fit.
+    `const raced = await seed${target.typeName}(store(), ${n + 2});`,
+    `await store().${target.collection}.update(raced.id, { ${rule.field}: ${start} });`,
+    `const answers = await Promise.all(Array.from({ length: 13 }, async (_, i) => ${create('raced.id', `${n + 3} + i`, body('raced.id', 1))}));`,
+    `assert.equal(answers.filter((a) => a.status === 201).length, 10, JSON.stringify(answers.map((a) => a.status)));`,
+    `assert.equal((await store().${target.collection}.get(raced.id))?.${rule.field}, ${guard.value});`,
+  ];
+}
+
+/**
+ * The hold through the API: a taken target cannot be taken again (409) until released; a target
+ * not held cannot be released (409); of concurrent takes of one target exactly one wins.
+ */
+function holdScenario(rule: HoldRuleModel, model: ServiceModel, n: number): string[] {
+  const take = model.entities.find((e) => e.key === rule.entity);
+  const release = model.entities.find((e) => e.key === rule.release);
+  const target = model.entities.find((e) => e.key === rule.target);
+  const takeOp = take ? creating(take, model) : null;
+  const releaseOp = release ? creating(release, model) : null;
+  if (!take || !target || !takeOp) return [];
+  const lines = [
+    `const target = await seed${target.typeName}(store(), ${n});`,
+    `const taken = await ${takeOp('target.id', String(n), '')};`,
+    'assert.equal(taken.status, 201, JSON.stringify(taken.body));',
+    `const again = await ${takeOp('target.id', String(n + 1), '')};`,
+    'assert.equal(again.status, 409, JSON.stringify(again.body));',
+    `assert.match(String(again.body.detail), ${regexLiteral(rule.requirementId)});`,
+  ];
+  if (releaseOp)
+    lines.push(
+      `const freed = await ${releaseOp('target.id', String(n + 2), '')};`,
+      'assert.equal(freed.status, 201, JSON.stringify(freed.body));',
+      `const retaken = await ${takeOp('target.id', String(n + 3), '')};`,
+      'assert.equal(retaken.status, 201, JSON.stringify(retaken.body));',
+      `const idle = await seed${target.typeName}(store(), ${n + 4});`,
+      `const notHeld = await ${releaseOp('idle.id', String(n + 5), '')};`,
+      'assert.equal(notHeld.status, 409, JSON.stringify(notHeld.body));',
+    );
+  lines.push(
+    `const raced = await seed${target.typeName}(store(), ${n + 6});`,
+    `const answers = await Promise.all(Array.from({ length: 5 }, async (_, i) => ${takeOp('raced.id', `${n + 7} + i`, '')}));`,
+    `assert.equal(answers.filter((a) => a.status === 201).length, 1, JSON.stringify(answers.map((a) => a.status)));`,
+  );
+  return lines;
 }
 
 /** A value outside the bound is refused (422, naming the requirement) on create or update; nothing changes. */
@@ -646,6 +769,7 @@ export function rulesTestTs(model: ServiceModel): string {
 });`);
       continue;
     }
+    if (rule.kind !== 'limit') continue;
     blocks.push(`test(${lit(`[${rule.requirementId}] at most ${rule.max} ${e.collection} per ${rule.perField}`)}, async () => {
   const store = await testStore();
   const holder = (await ${e.key}Input(store, ${next()})).${rule.perField};
