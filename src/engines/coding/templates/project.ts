@@ -151,7 +151,7 @@ export function readme(model: ServiceModel, smokeSuite = false): string {
           return `- ${mdText(r.requirementId)}: \`${r.entity}.${r.field}\` ${r.bound === 'min' ? '>=' : '<='} ${r.value} (422)`;
         case 'effect':
           return `- ${mdText(r.requirementId)}: a new ${r.entity} ${r.sign < 0 ? 'lowers' : 'raises'} \`${r.target}.${r.field}\` by ${r.amount === null ? 'one' : `its \`${r.amount}\``}; refused (409) past the field's bounds`;
-        case 'hold':
+        default:
           return `- ${mdText(r.requirementId)}: a ${r.target} held by a ${r.entity} cannot be taken again${r.release === null ? '' : ` until a ${r.release}`} (409)`;
       }
     })
