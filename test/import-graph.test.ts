@@ -149,7 +149,6 @@ describe('import graph', () => {
       'engines/monitoring/engine.ts -> engines/deployment/plugins/local-process/index.ts',
       'engines/monitoring/engine.ts -> engines/deployment/state.ts',
       'engines/monitoring/settings.ts -> engines/deployment/settings.ts',
-      'engines/monitoring/store.ts -> engines/deployment/files.ts',
       'engines/testing/run.ts -> engines/coding/deps.ts',
       'engines/testing/run.ts -> engines/coding/workspace.ts',
     ];

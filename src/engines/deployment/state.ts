@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Deployment, Environment } from '../../contracts/deployment.js';
 import { BadInputError } from '../../contracts/errors.js';
-import { readJson, writeJsonAtomic } from './files.js';
+import { readJson, writeJsonAtomic } from '../shared/files.js';
 import { deploymentsRoot, envDir, idempotencyFile } from './paths.js';
 
 const HISTORY_LIMIT = 100;

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { Environment } from '../../../../contracts/deployment.js';
 import { PowerAutoError } from '../../../../contracts/errors.js';
-import { readJson, writeJsonAtomic } from '../../files.js';
+import { readJson, writeJsonAtomic } from '../../../shared/files.js';
 import { envDir } from '../../paths.js';
 import type { EnvironmentSettings } from '../../settings.js';
 import { freePort, isAlive, killGroup } from './net.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../../../contracts/errors.js';
 import { Watcher } from '../../../monitoring/watcher.js';
-import { writeJsonAtomic } from '../../files.js';
+import { writeJsonAtomic } from '../../../shared/files.js';
 import type { EnvironmentSettings } from '../../settings.js';
 import { launchRelease } from './jail.js';
 import { freePort, httpStatus, isAlive, killGroup } from './net.js';

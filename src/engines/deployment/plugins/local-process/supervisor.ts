@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../../../../contracts/errors.js';
-import { readJson, writeJsonAtomic } from '../../files.js';
+import { readJson, writeJsonAtomic } from '../../../shared/files.js';
 import { EnvironmentSupervisor } from './environment.js';
 import {
   EnvState,
