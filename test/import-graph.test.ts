@@ -144,7 +144,6 @@ describe('import graph', () => {
       'engines/deployment/smoke-suite.ts -> engines/testing/run.ts',
       'engines/monitoring/engine.ts -> engines/deployment/engine.ts',
       'engines/monitoring/engine.ts -> engines/deployment/errors.ts',
-      'engines/monitoring/engine.ts -> engines/deployment/paths.ts',
       'engines/monitoring/engine.ts -> engines/deployment/plugins/local-process/client.ts',
       'engines/monitoring/engine.ts -> engines/deployment/plugins/local-process/index.ts',
       'engines/monitoring/engine.ts -> engines/deployment/state.ts',

@@ -15,8 +15,8 @@ import {
 } from '../../contracts/engines.js';
 import { BadInputError, errorMessage } from '../../contracts/errors.js';
 import type { Brain, EngineToolContext } from '../brain.js';
+import { engineHome } from '../shared/paths.js';
 import { VerifyFailedError } from './errors.js';
-import { engineHome } from './paths.js';
 import { PluginRegistry } from './plugins/registry.js';
 import type { DeploymentPlugin, PluginContext, VerifyResult } from './plugins/types.js';
 import { prepareRelease } from './release/prepare.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { PowerAutoError } from '../../contracts/errors.js';
-import { engineHome } from './paths.js';
+import { engineHome } from '../shared/paths.js';
 
 export const EnvironmentSettings = z.object({
   /** The environment's stable port; 0 picks a free one on first deploy and keeps it from then on. */

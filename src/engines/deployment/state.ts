@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { Deployment, Environment } from '../../contracts/deployment.js';
 import { BadInputError } from '../../contracts/errors.js';
 import { readJson, writeJsonAtomic } from '../shared/files.js';
-import { deploymentsRoot, envDir, idempotencyFile } from './paths.js';
+import { deploymentsRoot, envDir } from '../shared/paths.js';
+import { idempotencyFile } from './paths.js';
 
 const HISTORY_LIMIT = 100;
 const History = z.array(Deployment);

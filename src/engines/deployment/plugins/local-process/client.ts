@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Environment } from '../../../../contracts/deployment.js';
 import { PowerAutoError } from '../../../../contracts/errors.js';
 import { readJson, writeJsonAtomic } from '../../../shared/files.js';
-import { envDir } from '../../paths.js';
+import { envDir } from '../../../shared/paths.js';
 import type { EnvironmentSettings } from '../../settings.js';
 import { freePort, isAlive, killGroup } from './net.js';
 import { ControlResult, EnvState, SupervisorInfo } from './protocol.js';

@@ -6,8 +6,8 @@ import { extract } from 'tar';
 import { z } from 'zod';
 import type { Deployment } from '../../../../contracts/deployment.js';
 import { sandboxMode } from '../../../../sandbox/sandbox.js';
+import { envDir } from '../../../shared/paths.js';
 import { DeployFailedError } from '../../errors.js';
-import { envDir } from '../../paths.js';
 import { runSmokeChecks } from '../../smoke.js';
 import type {
   DeploymentPlugin,
