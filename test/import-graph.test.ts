@@ -139,15 +139,11 @@ describe('import graph', () => {
     const known = [
       'engines/coding/model.ts -> engines/architecture/openapi.ts',
       'engines/deployment/plugins/local-process/environment.ts -> engines/monitoring/watcher.ts',
-      'engines/deployment/plugins/local-process/protocol.ts -> engines/monitoring/settings.ts',
       'engines/deployment/smoke-suite.ts -> engines/testing/reporter.ts',
       'engines/deployment/smoke-suite.ts -> engines/testing/run.ts',
-      'engines/monitoring/engine.ts -> engines/deployment/engine.ts',
-      'engines/monitoring/engine.ts -> engines/deployment/errors.ts',
       'engines/monitoring/engine.ts -> engines/deployment/plugins/local-process/client.ts',
       'engines/monitoring/engine.ts -> engines/deployment/plugins/local-process/index.ts',
       'engines/monitoring/engine.ts -> engines/deployment/state.ts',
-      'engines/monitoring/settings.ts -> engines/deployment/settings.ts',
       'engines/testing/run.ts -> engines/coding/deps.ts',
       'engines/testing/run.ts -> engines/coding/workspace.ts',
     ];

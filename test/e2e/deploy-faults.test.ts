@@ -12,7 +12,7 @@ import { createDeploymentBrain, stopDeployments } from '../../src/engines/deploy
 import { EnvState } from '../../src/engines/deployment/plugins/local-process/protocol.js';
 import { DeploymentSettings } from '../../src/engines/deployment/settings.js';
 import { createMonitoringBrain } from '../../src/engines/monitoring/engine.js';
-import { MonitoringSettings } from '../../src/engines/monitoring/settings.js';
+import { MonitoringSettings } from '../../src/engines/shared/monitoring-settings.js';
 import { envDir } from '../../src/engines/shared/paths.js';
 import { failed, startLoad } from '../fixtures/services/load.js';
 import { pidRunning, processesMentioning } from '../fixtures/services/processes.js';

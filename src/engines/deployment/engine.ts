@@ -13,8 +13,9 @@ import {
   DeployVerifyInput,
   ReleasePrepareInput,
 } from '../../contracts/engines.js';
-import { BadInputError, errorMessage } from '../../contracts/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 import type { Brain, EngineToolContext } from '../brain.js';
+import { parseInput } from '../shared/input.js';
 import { engineHome } from '../shared/paths.js';
 import { VerifyFailedError } from './errors.js';
 import { PluginRegistry } from './plugins/registry.js';
@@ -330,13 +331,6 @@ async function resolveEnv(options: DeploymentEngineOptions): Promise<Env> {
   const home = options.home ?? engineHome();
   const settings = options.settings ?? (await loadDeploymentSettings());
   return { home, settings, registry: new PluginRegistry(home, settings.plugins) };
-}
-
-export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BadInputError(`input ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Environment, ReleaseIsolation } from '../../../../contracts/deployment.js';
-import { AlertRule, MonitoringSettings } from '../../../monitoring/settings.js';
+import { AlertRule, MonitoringSettings } from '../../../shared/monitoring-settings.js';
 import { EnvironmentSettings } from '../../settings.js';
 
 // The files and the loopback control API shared by the engine and the environment's supervisor.
