@@ -1,8 +1,8 @@
 import type { ArchitectureSpec, TestPlan } from '../../contracts/architecture.js';
 import { REQUIREMENT_ID } from '../../contracts/fields.js';
 import type { FieldType, RequirementsSpec } from '../../contracts/requirements.js';
-import { buildOpenApi, operationAction } from '../architecture/openapi.js';
 import { oneLine } from '../shared/escape.js';
+import { buildOpenApi, operationAction } from '../shared/openapi.js';
 import { camel, IdentifierScope, kebab, pascal, plural, singular, words } from './identifiers.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { Deployment } from '../../contracts/deployment.js';
+import { versionOf } from '../shared/release-key.js';
 import {
   createDeploymentBrain,
   type DeploymentEngineOptions,
@@ -7,7 +8,6 @@ import {
   stopMatching,
 } from './engine.js';
 import { findSupervisor } from './plugins/local-process/client.js';
-import { versionOf } from './plugins/local-process/index.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { loadDeploymentSettings } from './settings.js';
 import { deploymentHistory, knownEnvironments } from './state.js';

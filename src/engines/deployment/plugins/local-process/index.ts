@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Deployment } from '../../../../contracts/deployment.js';
 import { sandboxMode } from '../../../../sandbox/sandbox.js';
 import { envDir } from '../../../shared/paths.js';
+import { releaseKey, versionOf } from '../../../shared/release-key.js';
 import { DeployFailedError } from '../../errors.js';
 import { runSmokeChecks } from '../../smoke.js';
 import type {
@@ -72,18 +73,6 @@ export function startCommand(start: string | undefined, dir: string): string[] {
     return [process.execPath, ...(file === undefined ? [] : [file]), ...rest];
   }
   return ['/bin/sh', '-c', script];
-}
-
-/**
- * The supervisor knows a release as `VERSION+DIGEST12` (semver build metadata): two workspaces of
- * one service can both make a 1.0.0, and they must not be taken for the same release.
- */
-export function releaseKey(version: string, sha256: string): string {
-  return `${version}+${sha256.slice(0, 12)}`;
-}
-
-export function versionOf(key: string | null): string | null {
-  return key === null ? null : (key.split('+')[0] ?? key);
 }
 
 function statusOf(state: EnvState, url: string): PluginStatus {
