@@ -17,7 +17,7 @@ import { validateManifestFiles } from '../../src/engines/deployment/plugins/kube
 import { sha256File } from '../../src/engines/deployment/plugins/local-process/index.js';
 import { EnvState } from '../../src/engines/deployment/plugins/local-process/protocol.js';
 import { DeploymentSettings } from '../../src/engines/deployment/settings.js';
-import { deploymentHistory } from '../../src/engines/deployment/state.js';
+import { deploymentHistory } from '../../src/engines/shared/deployment-history.js';
 import { linkDevDependencies } from '../../src/engines/shared/dev-deps.js';
 import { envDir } from '../../src/engines/shared/paths.js';
 import { commitAll, initWorkspace } from '../../src/workspace/git.js';

@@ -15,6 +15,12 @@ import {
 } from '../../contracts/engines.js';
 import { errorMessage } from '../../contracts/errors.js';
 import type { Brain, EngineToolContext } from '../brain.js';
+import {
+  deploymentHistory,
+  knownEnvironments,
+  recordDeployment,
+  resolveProject,
+} from '../shared/deployment-history.js';
 import { parseInput } from '../shared/input.js';
 import { engineHome } from '../shared/paths.js';
 import { VerifyFailedError } from './errors.js';
@@ -24,13 +30,7 @@ import { prepareRelease } from './release/prepare.js';
 import { type DeploymentSettings, loadDeploymentSettings } from './settings.js';
 import { smokePathsFromWorkspace } from './smoke.js';
 import { findSmokeSuite, runSmokeSuite } from './smoke-suite.js';
-import {
-  deploymentHistory,
-  knownEnvironments,
-  oncePerKey,
-  recordDeployment,
-  resolveProject,
-} from './state.js';
+import { oncePerKey } from './state.js';
 
 export interface DeploymentEngineOptions {
   /** Defaults to $POWERAUTO_HOME (read at each call). */

@@ -1,4 +1,5 @@
 import type { Deployment } from '../../contracts/deployment.js';
+import { deploymentHistory, knownEnvironments } from '../shared/deployment-history.js';
 import { versionOf } from '../shared/release-key.js';
 import {
   createDeploymentBrain,
@@ -10,7 +11,6 @@ import {
 import { findSupervisor } from './plugins/local-process/client.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { loadDeploymentSettings } from './settings.js';
-import { deploymentHistory, knownEnvironments } from './state.js';
 
 export type { DeploymentPlugin, PluginContext, PluginStatus } from './plugins/types.js';
 export type { DeploymentEngineOptions, StopFilter, StoppedEnvironment };

@@ -7,7 +7,7 @@ import type { MonitoringReport } from '../../contracts/monitoring.js';
 import type { RequirementsSpec } from '../../contracts/requirements.js';
 import type { Brain, EngineToolContext } from '../brain.js';
 import { findSupervisor } from '../deployment/plugins/local-process/client.js';
-import { deploymentHistory, resolveProject } from '../deployment/state.js';
+import { deploymentHistory, resolveProject } from '../shared/deployment-history.js';
 import { PluginUnavailableError } from '../shared/errors.js';
 import { parseInput } from '../shared/input.js';
 import type { AlertRule, MonitoringSettings } from '../shared/monitoring-settings.js';
