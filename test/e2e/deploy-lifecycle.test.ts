@@ -15,11 +15,11 @@ import {
 } from '../../src/engines/deployment/index.js';
 import { validateManifestFiles } from '../../src/engines/deployment/plugins/kubernetes.js';
 import { sha256File } from '../../src/engines/deployment/plugins/local-process/index.js';
-import { EnvState } from '../../src/engines/deployment/plugins/local-process/protocol.js';
 import { DeploymentSettings } from '../../src/engines/deployment/settings.js';
 import { deploymentHistory } from '../../src/engines/shared/deployment-history.js';
 import { linkDevDependencies } from '../../src/engines/shared/dev-deps.js';
 import { envDir } from '../../src/engines/shared/paths.js';
+import { EnvState } from '../../src/engines/shared/supervisor-api.js';
 import { commitAll, initWorkspace } from '../../src/workspace/git.js';
 import { failed, startLoad } from '../fixtures/services/load.js';
 import { pidRunning, processesMentioning } from '../fixtures/services/processes.js';

@@ -1,6 +1,7 @@
 import type { Deployment } from '../../contracts/deployment.js';
 import { deploymentHistory, knownEnvironments } from '../shared/deployment-history.js';
 import { versionOf } from '../shared/release-key.js';
+import { findSupervisor } from '../shared/supervisor-api.js';
 import {
   createDeploymentBrain,
   type DeploymentEngineOptions,
@@ -8,7 +9,6 @@ import {
   type StoppedEnvironment,
   stopMatching,
 } from './engine.js';
-import { findSupervisor } from './plugins/local-process/client.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { loadDeploymentSettings } from './settings.js';
 

@@ -6,13 +6,13 @@ import { MonitorReportInput, MonitorStartInput, MonitorStopInput } from '../../c
 import type { MonitoringReport } from '../../contracts/monitoring.js';
 import type { RequirementsSpec } from '../../contracts/requirements.js';
 import type { Brain, EngineToolContext } from '../brain.js';
-import { findSupervisor } from '../deployment/plugins/local-process/client.js';
 import { deploymentHistory, resolveProject } from '../shared/deployment-history.js';
 import { PluginUnavailableError } from '../shared/errors.js';
 import { parseInput } from '../shared/input.js';
 import type { AlertRule, MonitoringSettings } from '../shared/monitoring-settings.js';
 import { engineHome, envDir } from '../shared/paths.js';
 import { versionOf } from '../shared/release-key.js';
+import { findSupervisor } from '../shared/supervisor-api.js';
 import { buildReport } from './report.js';
 import { loadMonitoringSettings } from './settings.js';
 import { readMonitorFiles } from './store.js';

@@ -8,6 +8,7 @@ import type { Deployment } from '../../../../contracts/deployment.js';
 import { sandboxMode } from '../../../../sandbox/sandbox.js';
 import { envDir } from '../../../shared/paths.js';
 import { releaseKey, versionOf } from '../../../shared/release-key.js';
+import { type EnvState, findSupervisor } from '../../../shared/supervisor-api.js';
 import { DeployFailedError } from '../../errors.js';
 import { runSmokeChecks } from '../../smoke.js';
 import type {
@@ -19,9 +20,8 @@ import type {
   PluginStatus,
   VerifyResult,
 } from '../types.js';
-import { ensureSupervisor, findSupervisor, stopEnvironment } from './client.js';
+import { ensureSupervisor, stopEnvironment } from './client.js';
 import { dataDirOf } from './jail.js';
-import type { EnvState } from './protocol.js';
 
 const PackageJson = z.object({
   scripts: z.record(z.string(), z.string()).default({}),
