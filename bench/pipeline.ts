@@ -9,8 +9,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDevDependencies } from '../src/engines/coding/deps.js';
 import { GOLDEN_EN } from '../src/engines/requirements/golden-texts.js';
+import { ensureDevDependencies } from '../src/engines/shared/dev-deps.js';
 import { startRealPipeline } from '../test/helpers/real-pipeline.js';
 
 const TARGET_SECONDS = 20;

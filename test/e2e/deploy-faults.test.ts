@@ -9,11 +9,11 @@ import type { StepExecutor, ToolCall, ToolCallContext } from '../../src/contract
 import { MonitoringReport } from '../../src/contracts/monitoring.js';
 import type { Brain } from '../../src/engines/brain.js';
 import { createDeploymentBrain, stopDeployments } from '../../src/engines/deployment/index.js';
-import { envDir } from '../../src/engines/deployment/paths.js';
-import { EnvState } from '../../src/engines/deployment/plugins/local-process/protocol.js';
 import { DeploymentSettings } from '../../src/engines/deployment/settings.js';
 import { createMonitoringBrain } from '../../src/engines/monitoring/engine.js';
-import { MonitoringSettings } from '../../src/engines/monitoring/settings.js';
+import { MonitoringSettings } from '../../src/engines/shared/monitoring-settings.js';
+import { envDir } from '../../src/engines/shared/paths.js';
+import { EnvState } from '../../src/engines/shared/supervisor-api.js';
 import { failed, startLoad } from '../fixtures/services/load.js';
 import { pidRunning, processesMentioning } from '../fixtures/services/processes.js';
 import { changeWorkspace, fixtureSpec, fixtureWorkspace, tempRoot } from '../fixtures/services/workspace.js';

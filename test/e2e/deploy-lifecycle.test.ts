@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { Deployment, Release } from '../../src/contracts/deployment.js';
 import { PowerAutoError } from '../../src/contracts/errors.js';
-import { linkDevDependencies } from '../../src/engines/coding/deps.js';
 import { generateCode } from '../../src/engines/coding/generate.js';
 import { librarySpecs, testContext } from '../../src/engines/coding/test-fixtures.js';
 import {
@@ -14,12 +13,13 @@ import {
   listDeployments,
   stopDeployments,
 } from '../../src/engines/deployment/index.js';
-import { envDir } from '../../src/engines/deployment/paths.js';
 import { validateManifestFiles } from '../../src/engines/deployment/plugins/kubernetes.js';
 import { sha256File } from '../../src/engines/deployment/plugins/local-process/index.js';
-import { EnvState } from '../../src/engines/deployment/plugins/local-process/protocol.js';
 import { DeploymentSettings } from '../../src/engines/deployment/settings.js';
-import { deploymentHistory } from '../../src/engines/deployment/state.js';
+import { deploymentHistory } from '../../src/engines/shared/deployment-history.js';
+import { linkDevDependencies } from '../../src/engines/shared/dev-deps.js';
+import { envDir } from '../../src/engines/shared/paths.js';
+import { EnvState } from '../../src/engines/shared/supervisor-api.js';
 import { commitAll, initWorkspace } from '../../src/workspace/git.js';
 import { failed, startLoad } from '../fixtures/services/load.js';
 import { pidRunning, processesMentioning } from '../fixtures/services/processes.js';

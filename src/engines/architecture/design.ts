@@ -1,8 +1,8 @@
 import type { ArchitectureSpec, Component, Decision } from '../../contracts/architecture.js';
 import type { RequirementsSpec } from '../../contracts/requirements.js';
 import { kebabPlural, snakePlural } from '../shared/naming.js';
+import { buildOpenApi, storedFields } from '../shared/openapi.js';
 import { containerDiagram, contextDiagram, erDiagram, sequenceDiagrams } from './diagrams.js';
-import { buildOpenApi, storedFields } from './openapi.js';
 
 type PatternName = ArchitectureSpec['pattern']['name'];
 

@@ -1,6 +1,6 @@
 import type { Component, Endpoint } from '../../contracts/architecture.js';
 import type { RequirementsSpec } from '../../contracts/requirements.js';
-import { storedFields } from './openapi.js';
+import { storedFields } from '../shared/openapi.js';
 
 /** Mermaid sources. Labels are quoted; identifiers are ASCII so Chinese labels render safely. */
 

@@ -1,6 +1,6 @@
 import type { TestCase, TestPlan } from '../../contracts/architecture.js';
 import type { RequirementsSpec } from '../../contracts/requirements.js';
-import { buildOpenApi } from './openapi.js';
+import { buildOpenApi } from '../shared/openapi.js';
 
 /** Test cases from acceptance criteria, plus one smoke case (create + read) per entity that has both. */
 export function deriveTestPlan(spec: RequirementsSpec): TestPlan {

@@ -6,7 +6,7 @@ import type { StaticAnalysisReport } from '../../contracts/code.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
 import { isInside } from '../../workspace/files.js';
 import type { EngineToolContext } from '../brain.js';
-import { biomeBinary, linkDevDependencies } from './deps.js';
+import { biomeBinary, linkDevDependencies } from '../shared/dev-deps.js';
 
 type Finding = StaticAnalysisReport['findings'][number];
 type FunctionComplexity = StaticAnalysisReport['complexity'][number];

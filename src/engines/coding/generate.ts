@@ -4,14 +4,12 @@ import type { CodeReport } from '../../contracts/code.js';
 import type { CodeFixInput, CodeGenerateInput } from '../../contracts/engines.js';
 import { commitAll } from '../../workspace/git.js';
 import type { EngineToolContext } from '../brain.js';
-import { linkDevDependencies, STACK, stackLockPackages } from './deps.js';
+import { MANIFEST_PATH, type Manifest, readManifest } from '../shared/codegen-manifest.js';
+import { linkDevDependencies, STACK, stackLockPackages } from '../shared/dev-deps.js';
 import { type GeneratedFile, renderService } from './generator.js';
 import { buildModel, type ServiceModel } from './model.js';
 import {
-  MANIFEST_PATH,
-  type Manifest,
   manifestFor,
-  readManifest,
   readWorkspaceFile,
   removeStale,
   writeGeneratedFiles,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Stack } from './deps.js';
+import type { Stack } from '../shared/dev-deps.js';
 import type { ServiceModel } from './model.js';
 import {
   biomeJson,

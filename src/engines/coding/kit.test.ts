@@ -131,7 +131,7 @@ describe('service kit', () => {
 
 describe('the vetted stack', () => {
   it('pins exactly the versions the product itself depends on, so the cache is filled from them', async () => {
-    const { STACK, productClosure } = await import('./deps.js');
+    const { STACK, productClosure } = await import('../shared/dev-deps.js');
     const { readFile } = await import('node:fs/promises');
     const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {
       dependencies: Record<string, string>;

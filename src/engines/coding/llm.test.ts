@@ -13,10 +13,11 @@ import {
 } from '../../llm/testing/fake-server.js';
 import { commitAll } from '../../workspace/git.js';
 import { engineLlmFor } from '../select-brain.js';
+import { MANIFEST_PATH, readManifest } from '../shared/codegen-manifest.js';
 import { createCodingLlmBrain } from './llm.js';
 import { offlineBrain } from './offline.js';
 import { librarySpecs, tempWorkspace, testContext } from './test-fixtures.js';
-import { MANIFEST_PATH, readManifest, sha256 } from './workspace.js';
+import { sha256 } from './workspace.js';
 
 /** The model's answer: files for the paths `pick` chooses from what the brain sent it. */
 function modelWrites(pick: (sent: string[]) => { path: string; content: string }[]) {

@@ -5,8 +5,9 @@ import { PowerAutoError } from '../../contracts/errors.js';
 import { commitAll } from '../../workspace/git.js';
 import type { Brain } from '../brain.js';
 import { createLlmBrain, type EngineLlm, type LlmTools } from '../llm-brain.js';
+import { readManifest } from '../shared/codegen-manifest.js';
 import { offlineBrain } from './offline.js';
-import { readManifest, readWorkspaceFile, recordRewrites, writeGeneratedFiles } from './workspace.js';
+import { readWorkspaceFile, recordRewrites, writeGeneratedFiles } from './workspace.js';
 
 export const CodeFilesAnswer = z.object({
   files: z.array(z.object({ path: z.string().min(1), content: z.string() })),

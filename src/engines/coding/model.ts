@@ -7,8 +7,8 @@ import type {
   HoldRule,
   RequirementsSpec,
 } from '../../contracts/requirements.js';
-import { buildOpenApi, operationAction, storedFields } from '../architecture/openapi.js';
 import { oneLine } from '../shared/escape.js';
+import { buildOpenApi, operationAction, storedFields } from '../shared/openapi.js';
 import { camel, IdentifierScope, kebab, pascal, plural, singular, words } from './identifiers.js';
 
 /**

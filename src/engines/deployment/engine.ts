@@ -13,23 +13,24 @@ import {
   DeployVerifyInput,
   ReleasePrepareInput,
 } from '../../contracts/engines.js';
-import { BadInputError, errorMessage } from '../../contracts/errors.js';
+import { errorMessage } from '../../contracts/errors.js';
 import type { Brain, EngineToolContext } from '../brain.js';
+import {
+  deploymentHistory,
+  knownEnvironments,
+  recordDeployment,
+  resolveProject,
+} from '../shared/deployment-history.js';
+import { parseInput } from '../shared/input.js';
+import { engineHome } from '../shared/paths.js';
 import { VerifyFailedError } from './errors.js';
-import { engineHome } from './paths.js';
 import { PluginRegistry } from './plugins/registry.js';
 import type { DeploymentPlugin, PluginContext, VerifyResult } from './plugins/types.js';
 import { prepareRelease } from './release/prepare.js';
 import { type DeploymentSettings, loadDeploymentSettings } from './settings.js';
 import { smokePathsFromWorkspace } from './smoke.js';
 import { findSmokeSuite, runSmokeSuite } from './smoke-suite.js';
-import {
-  deploymentHistory,
-  knownEnvironments,
-  oncePerKey,
-  recordDeployment,
-  resolveProject,
-} from './state.js';
+import { oncePerKey } from './state.js';
 
 export interface DeploymentEngineOptions {
   /** Defaults to $POWERAUTO_HOME (read at each call). */
@@ -330,13 +331,6 @@ async function resolveEnv(options: DeploymentEngineOptions): Promise<Env> {
   const home = options.home ?? engineHome();
   const settings = options.settings ?? (await loadDeploymentSettings());
   return { home, settings, registry: new PluginRegistry(home, settings.plugins) };
-}
-
-export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BadInputError(`input ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
 }
 
 /**

@@ -13,10 +13,3 @@ export class VerifyFailedError extends PowerAutoError {
     super('VERIFY_FAILED', message, { details });
   }
 }
-
-/** A plugin's runtime (Docker daemon, cluster, plugin module) cannot be used here. */
-export class PluginUnavailableError extends PowerAutoError {
-  constructor(message: string) {
-    super('PLUGIN_UNAVAILABLE', message);
-  }
-}

@@ -1,4 +1,7 @@
 import type { Deployment } from '../../contracts/deployment.js';
+import { deploymentHistory, knownEnvironments } from '../shared/deployment-history.js';
+import { versionOf } from '../shared/release-key.js';
+import { findSupervisor } from '../shared/supervisor-api.js';
 import {
   createDeploymentBrain,
   type DeploymentEngineOptions,
@@ -6,11 +9,8 @@ import {
   type StoppedEnvironment,
   stopMatching,
 } from './engine.js';
-import { findSupervisor } from './plugins/local-process/client.js';
-import { versionOf } from './plugins/local-process/index.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { loadDeploymentSettings } from './settings.js';
-import { deploymentHistory, knownEnvironments } from './state.js';
 
 export type { DeploymentPlugin, PluginContext, PluginStatus } from './plugins/types.js';
 export type { DeploymentEngineOptions, StopFilter, StoppedEnvironment };

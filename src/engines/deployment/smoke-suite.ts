@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import type { SmokeCheck } from '../../contracts/deployment.js';
 import { relayInto } from '../../sandbox/bridge.js';
 import { Sandbox } from '../../sandbox/sandbox.js';
-import { REPORTER_SOURCE } from '../testing/reporter.js';
-import { phaseTests, type TestEntry } from '../testing/run.js';
+import { phaseTests, REPORTER_SOURCE, type TestEntry } from '../shared/test-reporter.js';
 
 /** Where the coding engine writes the smoke suite, and where `npm run build` puts it. */
 export const SMOKE_SOURCE_DIR = 'test/smoke';

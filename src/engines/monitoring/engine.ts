@@ -6,14 +6,15 @@ import { MonitorReportInput, MonitorStartInput, MonitorStopInput } from '../../c
 import type { MonitoringReport } from '../../contracts/monitoring.js';
 import type { RequirementsSpec } from '../../contracts/requirements.js';
 import type { Brain, EngineToolContext } from '../brain.js';
-import { parseInput } from '../deployment/engine.js';
-import { PluginUnavailableError } from '../deployment/errors.js';
-import { engineHome, envDir } from '../deployment/paths.js';
-import { findSupervisor } from '../deployment/plugins/local-process/client.js';
-import { versionOf } from '../deployment/plugins/local-process/index.js';
-import { deploymentHistory, resolveProject } from '../deployment/state.js';
+import { deploymentHistory, resolveProject } from '../shared/deployment-history.js';
+import { PluginUnavailableError } from '../shared/errors.js';
+import { parseInput } from '../shared/input.js';
+import type { AlertRule, MonitoringSettings } from '../shared/monitoring-settings.js';
+import { engineHome, envDir } from '../shared/paths.js';
+import { versionOf } from '../shared/release-key.js';
+import { findSupervisor } from '../shared/supervisor-api.js';
 import { buildReport } from './report.js';
-import { type AlertRule, loadMonitoringSettings, type MonitoringSettings } from './settings.js';
+import { loadMonitoringSettings } from './settings.js';
 import { readMonitorFiles } from './store.js';
 import { Watcher } from './watcher.js';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import type { Webhook } from './settings.js';
+import type { Webhook } from '../shared/monitoring-settings.js';
 
 export const NotificationRecord = z.object({
   at: z.string(),

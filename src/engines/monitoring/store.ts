@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Alert, MonitoringSample, RemediationAction } from '../../contracts/monitoring.js';
-import { readJson, writeJsonAtomic } from '../deployment/files.js';
+import { readJson, writeJsonAtomic } from '../shared/files.js';
 import { NotificationRecord } from './notify.js';
 
 // The watcher's files in `<env dir>/monitor/`: what `monitor_report` reads back, through these schemas.

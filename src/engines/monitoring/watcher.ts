@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import pidusage from 'pidusage';
 import { errorMessage } from '../../contracts/errors.js';
 import type { Alert, RemediationAction } from '../../contracts/monitoring.js';
+import type { AlertRule, MonitoringSettings, RuleMetric } from '../shared/monitoring-settings.js';
 import { type NotificationRecord, Notifier } from './notify.js';
 import { parsePrometheus } from './prometheus.js';
-import type { AlertRule, MonitoringSettings, RuleMetric } from './settings.js';
 import { deltaOf, Ewma, type Snapshot, snapshotFrom, summarize } from './stats.js';
 import { readMonitorFiles, type StoredSample, toStoredBuckets, writeMonitorFile } from './store.js';
 

@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { TestPlan } from '../../contracts/architecture.js';
 import type { TestReport } from '../../contracts/testing.js';
 import { looksSecret } from '../../sandbox/env.js';
 import { Sandbox, type SandboxResult } from '../../sandbox/sandbox.js';
 import { confinedPath, isInside } from '../../workspace/files.js';
 import type { EngineToolContext } from '../brain.js';
-import { linkDevDependencies } from '../coding/deps.js';
-import { readManifest } from '../coding/workspace.js';
-import { REPORTER_SOURCE } from './reporter.js';
+import { readManifest } from '../shared/codegen-manifest.js';
+import { linkDevDependencies } from '../shared/dev-deps.js';
+import { type CoverageFile, phaseTests, REPORTER_SOURCE, type TestEntry } from '../shared/test-reporter.js';
 
 export interface TestRunOptions {
   /** Wall-clock limit per phase (build, unit, integration). */
@@ -20,72 +20,7 @@ export interface TestRunOptions {
 
 export const DEFAULT_TEST_RUN_OPTIONS: TestRunOptions = { phaseTimeoutMs: 120_000, memoryMb: 512 };
 
-export type TestEntry = TestReport['tests'][number];
 type Violation = NonNullable<TestReport['sandbox']>['violations'][number];
-
-interface CoverageFile {
-  path: string;
-  lines: { line: number; count: number }[];
-  branches: { line: number; count: number }[];
-  functions: { name: string; line: number; count: number }[];
-}
-
-const REQ_TAG = /\[(REQ-\d{3,})\]/g;
-const CASE_ID = /^(?:\s*\[REQ-\d{3,}\])+\s+([A-Za-z][A-Za-z0-9._-]{0,40}):\s/;
-
-export function requirementIdsOf(name: string): string[] {
-  return [...new Set([...name.matchAll(REQ_TAG)].map((m) => m[1]!))];
-}
-
-/**
- * Reads one node:test run: the JSON lines `REPORTER_SOURCE` wrote, plus a failed entry for a
- * process that exited non-zero without a failing test. Shared with the deployment engine's smoke run.
- */
-export function phaseTests(
-  res: SandboxResult,
-  report: string,
-  phase: string,
-  workspace: string,
-): { tests: TestEntry[]; coverage: CoverageFile[] } {
-  const tests: TestEntry[] = [];
-  const coverage: CoverageFile[] = [];
-  for (const line of report.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    let event: Record<string, unknown>;
-    try {
-      event = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    if (event.kind === 'coverage') coverage.push(...(event.files as CoverageFile[]));
-    if (event.kind !== 'test') continue;
-    const name = String(event.name);
-    const file = typeof event.file === 'string' ? relative(workspace, event.file) : phase;
-    const caseId = CASE_ID.exec(name)?.[1];
-    tests.push({
-      id: caseId ?? `${file}::${name}`,
-      name,
-      requirementIds: requirementIdsOf(name),
-      status: event.status as TestEntry['status'],
-      durationMs: Math.round(Number(event.durationMs) * 100) / 100,
-      error: typeof event.error === 'string' ? event.error : null,
-      phase,
-      file,
-    });
-  }
-  if (res.exitCode !== 0 && !res.timedOut && !tests.some((t) => t.status === 'failed')) {
-    tests.push({
-      id: `${phase}::process`,
-      name: `${phase} test process`,
-      requirementIds: [],
-      status: 'failed',
-      durationMs: res.durationMs,
-      error: `exited with ${res.exitCode ?? res.signal}: ${(res.stderr || res.stdout).slice(-2000)}`,
-      phase,
-    });
-  }
-  return { tests, coverage };
-}
 
 /** Explains failures the sandbox caused, so a reader sees "refused by the sandbox" rather than a bare ENOENT. */
 function annotate(tests: TestEntry[], sandbox: Sandbox, withheld: string[]): Violation[] {

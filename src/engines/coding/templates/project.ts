@@ -1,5 +1,5 @@
+import type { Stack } from '../../shared/dev-deps.js';
 import { mdText } from '../../shared/escape.js';
-import type { Stack } from '../deps.js';
 import type { ServiceModel } from '../model.js';
 
 export function packageJson(model: ServiceModel, stack: Stack, smokeSuite = false): string {

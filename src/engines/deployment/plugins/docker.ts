@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { Deployment } from '../../../contracts/deployment.js';
-import { PluginUnavailableError } from '../errors.js';
+import { PluginUnavailableError } from '../../shared/errors.js';
 import { lastLine, run } from '../exec.js';
 import { runSmokeChecks } from '../smoke.js';
 import type {

@@ -6,7 +6,8 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parseAllDocuments } from 'yaml';
 import type { Deployment } from '../../../contracts/deployment.js';
 import { errorMessage } from '../../../contracts/errors.js';
-import { DeployFailedError, PluginUnavailableError } from '../errors.js';
+import { PluginUnavailableError } from '../../shared/errors.js';
+import { DeployFailedError } from '../errors.js';
 import { lastLine, run } from '../exec.js';
 import type {
   DeploymentPlugin,

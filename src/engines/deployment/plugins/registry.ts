@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage } from '../../../contracts/errors.js';
-import { PluginUnavailableError } from '../errors.js';
+import { PluginUnavailableError } from '../../shared/errors.js';
 import { dockerPlugin } from './docker.js';
 import { kubernetesPlugin } from './kubernetes.js';
 import { localProcessPlugin } from './local-process/index.js';

@@ -8,11 +8,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { Environment } from '../../../../contracts/deployment.js';
 import { PowerAutoError } from '../../../../contracts/errors.js';
-import { readJson, writeJsonAtomic } from '../../files.js';
-import { envDir } from '../../paths.js';
+import { readJson, writeJsonAtomic } from '../../../shared/files.js';
+import { envDir } from '../../../shared/paths.js';
+import { isAlive } from '../../../shared/processes.js';
+import {
+  EnvState,
+  reachableSupervisor,
+  type SupervisorClient,
+  SupervisorInfo,
+} from '../../../shared/supervisor-api.js';
 import type { EnvironmentSettings } from '../../settings.js';
-import { freePort, isAlive, killGroup } from './net.js';
-import { ControlResult, EnvState, SupervisorInfo } from './protocol.js';
+import { freePort, killGroup } from './net.js';
 
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -27,65 +33,6 @@ export function supervisorCommand(): { command: string; args: string[] } {
   if (ext === '.js') return { command: process.execPath, args: [script] };
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return { command: process.execPath, args: ['--import', tsx, script] };
-}
-
-export class SupervisorClient {
-  constructor(
-    readonly dir: string,
-    readonly info: SupervisorInfo,
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.info.proxyPort}`;
-  }
-
-  async call(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-    timeoutMs = 120_000,
-  ): Promise<ControlResult> {
-    const res = await fetch(`http://127.0.0.1:${this.info.controlPort}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.info.token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const raw: unknown = await res.json();
-    if (res.status !== 200) {
-      const reason = z.object({ reason: z.string() }).safeParse(raw);
-      throw new PowerAutoError(
-        'ENGINE_FAILED',
-        `supervisor ${path} answered ${res.status}: ${reason.success ? reason.data.reason : 'no reason'}`,
-      );
-    }
-    return ControlResult.parse(raw);
-  }
-
-  async status(): Promise<ControlResult> {
-    return this.call('GET', '/status', undefined, 5_000);
-  }
-}
-
-async function reachable(dir: string): Promise<SupervisorClient | null> {
-  const info = await readJson(join(dir, 'supervisor.json'), SupervisorInfo).catch(() => undefined);
-  if (info === undefined || !isAlive(info.pid)) return null;
-  const client = new SupervisorClient(dir, info);
-  try {
-    await client.status();
-    return client;
-  } catch {
-    return null;
-  }
-}
-
-/** The running supervisor of an environment, or null (nothing is started). */
-export async function findSupervisor(
-  home: string,
-  project: string,
-  environment: Environment,
-): Promise<SupervisorClient | null> {
-  return reachable(envDir(home, project, environment));
 }
 
 /** The environment's stable port: configured, or picked once and kept in port.json. */
@@ -106,7 +53,7 @@ export async function ensureSupervisor(
   settings: EnvironmentSettings,
 ): Promise<SupervisorClient> {
   const dir = envDir(home, project, environment);
-  const running = await reachable(dir);
+  const running = await reachableSupervisor(dir);
   if (running !== null) return running;
   mkdirSync(join(dir, 'logs'), { recursive: true });
   // A supervisor that died without cleaning up may have left its file behind.
@@ -142,7 +89,7 @@ export async function ensureSupervisor(
     await sleep(100);
     const info = await readJson(join(dir, 'supervisor.json'), SupervisorInfo).catch(() => undefined);
     if (info !== undefined && Date.parse(info.startedAt) >= started - 1_000) {
-      const client = await reachable(dir);
+      const client = await reachableSupervisor(dir);
       if (client !== null) return client;
     }
   }
@@ -166,7 +113,7 @@ export async function stopEnvironment(dir: string): Promise<number[]> {
     for (const pid of [rec.pid, rec.jailPid]) if (pid !== null) pids.add(pid);
   }
   const alive = [...pids].filter(isAlive);
-  const client = await reachable(dir);
+  const client = await reachableSupervisor(dir);
   if (client !== null) {
     await client.call('POST', '/stop', {}, STOP_TIMEOUT_MS).catch(() => undefined);
   }

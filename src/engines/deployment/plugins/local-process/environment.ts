@@ -4,20 +4,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../../../contracts/errors.js';
 import { Watcher } from '../../../monitoring/watcher.js';
-import { writeJsonAtomic } from '../../files.js';
-import type { EnvironmentSettings } from '../../settings.js';
-import { launchRelease } from './jail.js';
-import { freePort, httpStatus, isAlive, killGroup } from './net.js';
+import { writeJsonAtomic } from '../../../shared/files.js';
+import { isAlive } from '../../../shared/processes.js';
 import type {
   ControlResult,
   EnvState,
-  LaunchConfig,
-  MonitorStartRequest,
   ReleaseRecord,
-  StartReleaseRequest,
   SupervisorEvent,
   SupervisorEventType,
-} from './protocol.js';
+} from '../../../shared/supervisor-api.js';
+import type { EnvironmentSettings } from '../../settings.js';
+import { launchRelease } from './jail.js';
+import { freePort, httpStatus, killGroup } from './net.js';
+import type { LaunchConfig, MonitorStartRequest, StartReleaseRequest } from './protocol.js';
 import { MonitorStartRequest as MonitorStartSchema, StartReleaseRequest as StartSchema } from './protocol.js';
 import type { ReverseProxy } from './proxy.js';
 

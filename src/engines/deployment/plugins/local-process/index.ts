@@ -6,8 +6,10 @@ import { extract } from 'tar';
 import { z } from 'zod';
 import type { Deployment } from '../../../../contracts/deployment.js';
 import { sandboxMode } from '../../../../sandbox/sandbox.js';
+import { envDir } from '../../../shared/paths.js';
+import { releaseKey, versionOf } from '../../../shared/release-key.js';
+import { type EnvState, findSupervisor } from '../../../shared/supervisor-api.js';
 import { DeployFailedError } from '../../errors.js';
-import { envDir } from '../../paths.js';
 import { runSmokeChecks } from '../../smoke.js';
 import type {
   DeploymentPlugin,
@@ -18,9 +20,8 @@ import type {
   PluginStatus,
   VerifyResult,
 } from '../types.js';
-import { ensureSupervisor, findSupervisor, stopEnvironment } from './client.js';
+import { ensureSupervisor, stopEnvironment } from './client.js';
 import { dataDirOf } from './jail.js';
-import type { EnvState } from './protocol.js';
 
 const PackageJson = z.object({
   scripts: z.record(z.string(), z.string()).default({}),
@@ -72,18 +73,6 @@ export function startCommand(start: string | undefined, dir: string): string[] {
     return [process.execPath, ...(file === undefined ? [] : [file]), ...rest];
   }
   return ['/bin/sh', '-c', script];
-}
-
-/**
- * The supervisor knows a release as `VERSION+DIGEST12` (semver build metadata): two workspaces of
- * one service can both make a 1.0.0, and they must not be taken for the same release.
- */
-export function releaseKey(version: string, sha256: string): string {
-  return `${version}+${sha256.slice(0, 12)}`;
-}
-
-export function versionOf(key: string | null): string | null {
-  return key === null ? null : (key.split('+')[0] ?? key);
 }
 
 function statusOf(state: EnvState, url: string): PluginStatus {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ReleaseIsolation } from '../../../../contracts/deployment.js';
 import { exposePort } from '../../../../sandbox/expose.js';
 import { Sandbox } from '../../../../sandbox/sandbox.js';
-import type { ReleaseRecord } from './protocol.js';
+import type { ReleaseRecord } from '../../../shared/supervisor-api.js';
 
 /** The writable directory of an environment's releases, shared by blue and green, kept across releases. */
 export function dataDirOf(envDir: string): string {

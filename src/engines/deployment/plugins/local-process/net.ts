@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A port free on the loopback right now (the kernel picks it). */
@@ -23,21 +22,6 @@ export async function httpStatus(url: string, timeoutMs: number): Promise<number
     return res.status;
   } catch {
     return 0;
-  }
-}
-
-/** Whether `pid` runs; a zombie (exited, not yet reaped) counts as gone. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
   }
 }
 

@@ -9,15 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../../../../contracts/errors.js';
-import { readJson, writeJsonAtomic } from '../../files.js';
+import { readJson, writeJsonAtomic } from '../../../shared/files.js';
+import { EnvState } from '../../../shared/supervisor-api.js';
 import { EnvironmentSupervisor } from './environment.js';
-import {
-  EnvState,
-  LaunchConfig,
-  MonitorStartRequest,
-  RollbackRequest,
-  StartReleaseRequest,
-} from './protocol.js';
+import { LaunchConfig, MonitorStartRequest, RollbackRequest, StartReleaseRequest } from './protocol.js';
 import { ReverseProxy } from './proxy.js';
 
 async function readBody(req: IncomingMessage): Promise<unknown> {

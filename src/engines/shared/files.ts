@@ -1,3 +1,4 @@
+/** JSON state files every engine keeps: atomic writes, and reads back through a schema. */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';

@@ -2,7 +2,7 @@ import { lstat, mkdir, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkDevDependencies } from './deps.js';
+import { linkDevDependencies } from './dev-deps.js';
 
 let dir: string;
 let before: string | undefined;

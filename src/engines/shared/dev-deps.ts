@@ -1,3 +1,8 @@
+/**
+ * The stack generated services build, test and run with (exact versions, see STACK): one cache per
+ * machine, linked into each workspace as node_modules. The coding engine generates and lints with it,
+ * the testing engine runs with it.
+ */
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,3 +1,7 @@
+/**
+ * The service's API as both the architecture engine (openapi.yaml, the test plan) and the coding engine
+ * (the routes it generates) derive it from the spec, so the two always agree.
+ */
 import type { Endpoint } from '../../contracts/architecture.js';
 import type {
   BusinessRule,
@@ -6,8 +10,8 @@ import type {
   Requirement,
   RequirementsSpec,
 } from '../../contracts/requirements.js';
-import { camelName, kebabPlural, pascalName } from '../shared/naming.js';
-import { CRUD_ACTIONS, EN_VERB_ACTIONS, ZH_VERB_ACTIONS } from '../shared/vocabulary.js';
+import { camelName, kebabPlural, pascalName } from './naming.js';
+import { CRUD_ACTIONS, EN_VERB_ACTIONS, ZH_VERB_ACTIONS } from './vocabulary.js';
 
 /**
  * OpenAPI 3.1 from a RequirementsSpec: one operation per (entity, action) a functional requirement
