@@ -619,6 +619,8 @@ function entityBefore(ts: Tok[], k: number): string {
 }
 
 /** Parses "a unique ISBN, a due date and a status (available, borrowed or lost)". */
+const FIELD_TAILS = new Set(['on hand', 'in stock', 'on order', 'per night', 'per hour', 'per day']);
+
 function fieldList(ts: Tok[], start: number): FieldMention[] {
   const fields: FieldMention[] = [];
   let j = start;
@@ -661,6 +663,12 @@ function fieldList(ts: Tok[], start: number): FieldMention[] {
       if (breaksAfter(t) || t.post.includes('(') || ts[j]?.pre.includes('(')) break;
     }
     if (words.length === 0) break;
+    // "a quantity on hand", "units in stock": the phrase names one field.
+    const tail = `${ts[j]?.norm ?? ''} ${ts[j + 1]?.norm ?? ''}`;
+    if (FIELD_TAILS.has(tail) && !breaksAfter(words[words.length - 1]!)) {
+      words.push(ts[j]!, ts[j + 1]!);
+      j += 2;
+    }
     // "…, and members borrow them": a noun followed by a verb starts a new clause.
     const after = ts[j];
     if (after?.tags.has('Verb') && !after.pre.includes('(') && !breaksAfter(words[words.length - 1]!)) {

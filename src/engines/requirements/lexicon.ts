@@ -179,7 +179,6 @@ export const EN_SYSTEM_NOUNS = new Set([
   'service',
   'website',
   'site',
-  'tool',
   'software',
   'program',
   'api',

@@ -180,6 +180,14 @@ export function buildOpenApi(spec: RequirementsSpec, secured: boolean): OpenApiR
       ruleGroups.add(key);
     }
   }
+  // What a client creates it can read back and list: REST's minimum, whether or not a sentence asked.
+  for (const g of [...groups.values()]) {
+    if (g.action !== 'create') continue;
+    for (const action of ['read', 'list']) {
+      const key = `${g.entity.name}:${action}`;
+      if (!groups.has(key)) groups.set(key, { entity: g.entity, action, reqs: [] });
+    }
+  }
 
   const paths: Record<string, Record<string, unknown>> = {};
   const endpoints: Endpoint[] = [];

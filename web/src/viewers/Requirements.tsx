@@ -1,8 +1,22 @@
-import type { RequirementsSpec } from '../../../src/contracts/requirements.js';
+import { BusinessRule, type RequirementsSpec } from '../../../src/contracts/requirements.js';
+import { ruleSentence } from '../../../src/contracts/rule-sentence.js';
 import { useI18n } from '../i18n.js';
 import { arr, obj, str } from './util.js';
 
 type Req = RequirementsSpec['requirements'][number];
+
+/** The rule the code will check, as a sentence, so the reviewer confirms what will run. */
+function RuleLine({ rule, language }: { rule: unknown; language: 'en' | 'zh' }) {
+  const parsed = BusinessRule.safeParse(rule);
+  if (!parsed.success) return null;
+  return (
+    <div className="rule" data-testid="rule-sentence">
+      <small>
+        {parsed.data.type}: {ruleSentence(parsed.data, language)}
+      </small>
+    </div>
+  );
+}
 
 export function RequirementsView({ spec }: { spec: unknown }) {
   const { t } = useI18n();
@@ -44,7 +58,10 @@ export function RequirementsView({ spec }: { spec: unknown }) {
                 <td>{str(r.id)}</td>
                 <td>{str(r.kind)}</td>
                 <td>{str(r.priority)}</td>
-                <td>{str(r.text)}</td>
+                <td>
+                  {str(r.text)}
+                  <RuleLine rule={r.rule} language={s.language === 'zh' ? 'zh' : 'en'} />
+                </td>
                 <td>
                   <ul>
                     {arr(r.acceptanceCriteria).map((ac) => {
