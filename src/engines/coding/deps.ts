@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { cp, lstat, mkdir, readlink, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -66,11 +66,15 @@ function productPackageDir(name: string, from?: string): string | null {
   }
 }
 
-/** Node's lookup of `node_modules/<name>` from a folder upwards, for packages whose exports hide package.json. */
+/**
+ * Node's lookup of `node_modules/<name>` from a folder upwards, for packages whose exports hide
+ * package.json. The real path, as `require.resolve` gives: with a linked node_modules (a git worktree
+ * sharing another checkout's) both lookups must name the same folder, or the closure loses packages.
+ */
 function findUp(name: string, from: string): string | null {
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
     if (dirname(dir) === dir) return null;
   }
 }
