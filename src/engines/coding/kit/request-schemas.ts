@@ -288,9 +288,10 @@ export function requestSchemas(doc: unknown, route: RouteRef): DerivedSchemas {
       const root: Obj = isObj(converted) ? converted : converted === false ? { not: {} } : {};
       // The root's own definitions move to the top, beside the ones its references added.
       const { definitions: own, ...rest } = root;
-      // No body arrives as null; an optional body may be left out, a required one may not.
+      // No body arrives as null; an optional body may be left out (null matches `if`, no `then` needed),
+      // a required one may not.
       derived.schema.body = converter.wrap(
-        body.required === true ? rest : { if: { type: 'null' }, then: true, else: rest },
+        body.required === true ? rest : { if: { type: 'null' }, else: rest },
         isObj(own) ? own : {},
       );
     }
