@@ -111,8 +111,15 @@ export interface Closure {
   names: string[];
 }
 
-/** Every package the stack needs at run and build time, found in the product's node_modules; null if one is missing or another version. */
-export function productClosure(stack: Stack = STACK): Closure | null {
+/**
+ * Every package the stack needs at run and build time, found in the product's node_modules; null if one
+ * is missing or another version. `installOnly` adds what only install scripts use: the cache leaves it
+ * out, the lockfile may not (`npm ci` refuses a lockfile that misses a dependency of a locked package).
+ */
+export function productClosure(
+  stack: Stack = STACK,
+  options: { installOnly?: boolean } = {},
+): Closure | null {
   const wanted = { ...stack.dependencies, ...stack.devDependencies };
   const names = new Set<string>();
   let root: string | null = null;
@@ -128,7 +135,7 @@ export function productClosure(stack: Stack = STACK): Closure | null {
     }
     const pkg = readPackage(dir);
     for (const dep of Object.keys(pkg.dependencies ?? {})) {
-      if (INSTALL_ONLY.has(dep)) continue;
+      if (INSTALL_ONLY.has(dep) && options.installOnly !== true) continue;
       if (!visit(dep, dir, seen)) return false;
     }
     for (const dep of Object.keys(pkg.optionalDependencies ?? {})) visit(dep, dir, seen);
@@ -236,12 +243,13 @@ let lockCache: Record<string, LockEntry> | null | undefined;
 
 /**
  * The lockfile entries of the stack, taken from the product's own lockfile (npm's hidden
- * `node_modules/.package-lock.json`): the workspace's package-lock.json names exactly what the cache holds.
+ * `node_modules/.package-lock.json`): the workspace's package-lock.json names exactly what the cache
+ * holds, plus what better-sqlite3's install script uses (prebuild-install), so `npm ci` takes it.
  */
 export function stackLockPackages(): Record<string, LockEntry> {
   if (lockCache !== undefined) return lockCache ?? {};
   lockCache = null;
-  const closure = productClosure();
+  const closure = productClosure(STACK, { installOnly: true });
   if (!closure) return {};
   try {
     const lock = JSON.parse(readFileSync(join(closure.root, '.package-lock.json'), 'utf8')) as {

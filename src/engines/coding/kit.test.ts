@@ -429,4 +429,26 @@ describe('the vetted stack', () => {
     );
     expect(closure?.names).not.toContain('prebuild-install');
   });
+
+  it('locks every dependency of a locked package, so `npm ci` (the Dockerfile runs it) takes the lockfile', async () => {
+    const { stackLockPackages } = await import('./deps.js');
+    const lock = stackLockPackages() as Record<string, { dependencies?: Record<string, string> }>;
+    // better-sqlite3's install script needs it: not in the cache, but npm ci refuses a lock without it.
+    expect(lock['node_modules/prebuild-install']).toBeDefined();
+    const missing: string[] = [];
+    for (const [path, entry] of Object.entries(lock)) {
+      for (const dep of Object.keys(entry.dependencies ?? {})) {
+        // Node's lookup in lockfile paths: nested under the package, then each parent, then the top.
+        let found = false;
+        for (let at = path; !found; ) {
+          found = lock[`${at}/node_modules/${dep}`] !== undefined;
+          const up = at.lastIndexOf('/node_modules/');
+          if (up < 0) break;
+          at = at.slice(0, up);
+        }
+        if (!found && lock[`node_modules/${dep}`] === undefined) missing.push(`${path} -> ${dep}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
 });
