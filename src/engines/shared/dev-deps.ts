@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { cp, lstat, mkdir, readlink, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -71,11 +71,15 @@ function productPackageDir(name: string, from?: string): string | null {
   }
 }
 
-/** Node's lookup of `node_modules/<name>` from a folder upwards, for packages whose exports hide package.json. */
+/**
+ * Node's lookup of `node_modules/<name>` from a folder upwards, for packages whose exports hide
+ * package.json. The real path, as `require.resolve` gives: with a linked node_modules (a git worktree
+ * sharing another checkout's) both lookups must name the same folder, or the closure loses packages.
+ */
 function findUp(name: string, from: string): string | null {
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
     if (dirname(dir) === dir) return null;
   }
 }
@@ -112,8 +116,15 @@ export interface Closure {
   names: string[];
 }
 
-/** Every package the stack needs at run and build time, found in the product's node_modules; null if one is missing or another version. */
-export function productClosure(stack: Stack = STACK): Closure | null {
+/**
+ * Every package the stack needs at run and build time, found in the product's node_modules; null if one
+ * is missing or another version. `installOnly` adds what only install scripts use: the cache leaves it
+ * out, the lockfile may not (`npm ci` refuses a lockfile that misses a dependency of a locked package).
+ */
+export function productClosure(
+  stack: Stack = STACK,
+  options: { installOnly?: boolean } = {},
+): Closure | null {
   const wanted = { ...stack.dependencies, ...stack.devDependencies };
   const names = new Set<string>();
   let root: string | null = null;
@@ -129,7 +140,7 @@ export function productClosure(stack: Stack = STACK): Closure | null {
     }
     const pkg = readPackage(dir);
     for (const dep of Object.keys(pkg.dependencies ?? {})) {
-      if (INSTALL_ONLY.has(dep)) continue;
+      if (INSTALL_ONLY.has(dep) && options.installOnly !== true) continue;
       if (!visit(dep, dir, seen)) return false;
     }
     for (const dep of Object.keys(pkg.optionalDependencies ?? {})) visit(dep, dir, seen);
@@ -237,12 +248,13 @@ let lockCache: Record<string, LockEntry> | null | undefined;
 
 /**
  * The lockfile entries of the stack, taken from the product's own lockfile (npm's hidden
- * `node_modules/.package-lock.json`): the workspace's package-lock.json names exactly what the cache holds.
+ * `node_modules/.package-lock.json`): the workspace's package-lock.json names exactly what the cache
+ * holds, plus what better-sqlite3's install script uses (prebuild-install), so `npm ci` takes it.
  */
 export function stackLockPackages(): Record<string, LockEntry> {
   if (lockCache !== undefined) return lockCache ?? {};
   lockCache = null;
-  const closure = productClosure();
+  const closure = productClosure(STACK, { installOnly: true });
   if (!closure) return {};
   try {
     const lock = JSON.parse(readFileSync(join(closure.root, '.package-lock.json'), 'utf8')) as {

@@ -1,10 +1,16 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Migration } from 'kysely';
 import type { Config } from './config.js';
 import { type Db, inTransaction, migrate, type OpenDatabase, openDatabase } from './db.js';
 import { HttpError, problem, toProblem } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { coerceValues, type DerivedSchemas, requestSchemas } from './request-schemas.js';
 
 export interface Reply {
   status: number;
@@ -24,7 +30,11 @@ export interface Route<S> {
   /** OpenAPI-style path, e.g. /books/{id}. */
   path: string;
   operationId: string;
-  /** JSON schemas from the design's OpenAPI document; Fastify validates requests against them. */
+  /**
+   * JSON schemas Fastify validates requests against. Without them the kit derives them from the
+   * operation in the service's OpenAPI document (by operationId, else method and path); a part given
+   * here replaces the derived one.
+   */
   schema?: { body?: object; params?: object; querystring?: object };
   handler: (ctx: RequestContext<S>) => Promise<Reply>;
 }
@@ -71,6 +81,97 @@ const DOCS_PAGE = `<!doctype html>
 <script>SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script>
 </body></html>`;
 
+type SchemaPart = keyof DerivedSchemas['schema'];
+const PARTS: SchemaPart[] = ['body', 'params', 'querystring'];
+const MAX_REPORTED_ERRORS = 10;
+
+interface SchemaError {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+/**
+ * Ajv's errors as one message: `body/name must be string; body must NOT have additional property
+ * "extra"`. At most ten are named, so a body of a million unknown fields gets a short answer.
+ */
+function schemaErrorFormatter(errors: SchemaError[], dataVar: string): Error {
+  // `if`/`then`/`else` only wraps an optional body; its own error says nothing the others do not.
+  const shown = errors.filter((e) => e.keyword !== 'if');
+  const text = shown.slice(0, MAX_REPORTED_ERRORS).map((e) => {
+    const extra = e.keyword === 'additionalProperties' ? e.params?.additionalProperty : undefined;
+    const message =
+      typeof extra === 'string'
+        ? `must NOT have additional property "${extra}"`
+        : (e.message ?? 'is invalid');
+    return `${dataVar}${e.instancePath ?? ''} ${message}`;
+  });
+  if (shown.length > MAX_REPORTED_ERRORS) text.push(`and ${shown.length - MAX_REPORTED_ERRORS} more`);
+  return new Error(text.join('; '));
+}
+
+/** Ajv as the design means it: nothing dropped or coerced silently, its warnings in the service's log. */
+function fastifyOptions(logger: Logger): FastifyServerOptions {
+  const ajvLog =
+    (level: 'debug' | 'warn' | 'error') =>
+    (...args: unknown[]) =>
+      logger[level]({ detail: args.map(String).join(' ') }, 'request schema');
+  return {
+    // Fastify's own logger type; a pino logger is one.
+    loggerInstance: logger as FastifyBaseLogger,
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        allErrors: true,
+        // Unknown keywords of OpenAPI 3.1 (x-…, readOnly, examples…) and unknown formats are ignored, not fatal.
+        strict: false,
+        logger: { log: ajvLog('debug'), warn: ajvLog('warn'), error: ajvLog('error') },
+      },
+    },
+    schemaErrorFormatter,
+    bodyLimit: 1024 * 1024,
+  };
+}
+
+interface PlannedRoute<S> {
+  route: Route<S>;
+  derived: DerivedSchemas;
+}
+
+function routeSchema<S>(planned: PlannedRoute<S>): Record<string, object> {
+  return { ...planned.derived.schema, ...planned.route.schema };
+}
+
+function isSchemaBuildError(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { code?: unknown }).code === 'FST_ERR_SCH_VALIDATION_BUILD'
+  );
+}
+
+/** Whether Fastify's Ajv compiles one schema, tried on a throwaway instance. */
+async function compiles(
+  logger: Logger,
+  method: Route<unknown>['method'],
+  url: string,
+  part: SchemaPart,
+  schema: object,
+) {
+  const probe = Fastify(fastifyOptions(logger));
+  probe.route({ method, url, schema: { [part]: schema }, handler: async () => null });
+  try {
+    await probe.ready();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await probe.close().catch(() => undefined);
+  }
+}
+
 /** Fastify with health, readiness, metrics, the API document, problem+json errors and one transaction per request. */
 export async function buildServer<S>(
   definition: ServiceDefinition<S>,
@@ -78,14 +179,55 @@ export async function buildServer<S>(
   logger: Logger,
   metrics = new Metrics(),
 ): Promise<FastifyInstance> {
+  const notImplemented =
+    (what: string): Route<S>['handler'] =>
+    async () => {
+      throw new HttpError(501, 'NOT_IMPLEMENTED', `${what} is not implemented yet`);
+    };
+  const planned: PlannedRoute<S>[] = [];
+  const taken = new Set<string>();
+  for (const route of definition.routes({ notImplemented })) {
+    // Two operations on one method and path: the first wins, as a router reading the document in order would.
+    const key = `${route.method} ${fastifyPath(route.path).replace(/:[A-Za-z0-9_]+/g, ':')}`;
+    if (taken.has(key)) {
+      logger.warn({ operationId: route.operationId, path: route.path }, 'duplicate route left out');
+      continue;
+    }
+    taken.add(key);
+    planned.push({ route, derived: requestSchemas(definition.openapi, route) });
+  }
+  try {
+    return await assemble(definition, database, logger, metrics, planned);
+  } catch (err) {
+    if (!isSchemaBuildError(err)) throw err;
+  }
+  // A schema of the document Ajv cannot compile (a reference to another file, a keyword misused) is left
+  // out, and the handler's own checks still run; a schema given in code is not, and fails the start.
+  for (const p of planned) {
+    for (const part of PARTS) {
+      const schema = p.derived.schema[part];
+      if (schema === undefined || p.route.schema?.[part] !== undefined) continue;
+      if (await compiles(logger, p.route.method, fastifyPath(p.route.path), part, schema)) continue;
+      logger.warn(
+        { operationId: p.route.operationId, path: p.route.path, part },
+        'request schema from the API document does not compile: not validated by schema',
+      );
+      delete p.derived.schema[part];
+      if (part !== 'body') p.derived.coerce[part] = {};
+    }
+  }
+  return assemble(definition, database, logger, metrics, planned);
+}
+
+async function assemble<S>(
+  definition: ServiceDefinition<S>,
+  database: OpenDatabase,
+  logger: Logger,
+  metrics: Metrics,
+  planned: PlannedRoute<S>[],
+): Promise<FastifyInstance> {
   const started = Date.now();
-  // ajv's defaults would silently drop unknown fields and coerce types; the design says what is valid.
-  const app = Fastify({
-    // Fastify's own logger type; a pino logger is one.
-    loggerInstance: logger as FastifyBaseLogger,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, strict: false } },
-    bodyLimit: 1024 * 1024,
-  });
+  const app = Fastify(fastifyOptions(logger));
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe(
@@ -128,28 +270,40 @@ export async function buildServer<S>(
   app.get('/openapi.json', async () => definition.openapi);
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
 
-  const notImplemented =
-    (what: string): Route<S>['handler'] =>
-    async () => {
-      throw new HttpError(501, 'NOT_IMPLEMENTED', `${what} is not implemented yet`);
-    };
-  const taken = new Set<string>();
-  for (const route of definition.routes({ notImplemented })) {
-    // Two operations on one method and path: the first wins, as a router reading the document in order would.
-    const key = `${route.method} ${fastifyPath(route.path).replace(/:[A-Za-z0-9_]+/g, ':')}`;
-    if (taken.has(key)) {
-      logger.warn({ operationId: route.operationId, path: route.path }, 'duplicate route left out');
-      continue;
-    }
-    taken.add(key);
+  // Path values as they came (strings, as RequestContext says) when they were converted for validation.
+  const rawParams = new WeakMap<FastifyRequest, Record<string, string>>();
+  for (const p of planned) {
+    const { route } = p;
+    const schema = routeSchema(p);
+    const coerce = p.route.schema
+      ? {
+          params: p.route.schema.params ? {} : p.derived.coerce.params,
+          querystring: p.route.schema.querystring ? {} : p.derived.coerce.querystring,
+        }
+      : p.derived.coerce;
+    const coerces = Object.keys(coerce.params).length > 0 || Object.keys(coerce.querystring).length > 0;
     app.route({
       method: route.method,
       url: fastifyPath(route.path),
-      ...(route.schema ? { schema: route.schema } : {}),
+      ...(Object.keys(schema).length > 0 ? { schema } : {}),
+      // Query and path values are strings; `?limit=5` is validated as the integer the document declares.
+      ...(coerces
+        ? {
+            preValidation: async (request: FastifyRequest) => {
+              if (Object.keys(coerce.params).length > 0) {
+                rawParams.set(request, request.params as Record<string, string>);
+                request.params = coerceValues(request.params as Record<string, unknown>, coerce.params);
+              }
+              if (Object.keys(coerce.querystring).length > 0) {
+                request.query = coerceValues(request.query as Record<string, unknown>, coerce.querystring);
+              }
+            },
+          }
+        : {}),
       handler: async (request, reply) => {
         const answer = await inTransaction(database, (trx) =>
           route.handler({
-            params: request.params as Record<string, string>,
+            params: rawParams.get(request) ?? (request.params as Record<string, string>),
             query: request.query as Record<string, unknown>,
             body: request.body,
             store: definition.createStore(trx, database.dialect),
@@ -160,7 +314,12 @@ export async function buildServer<S>(
       },
     });
   }
-  await app.ready();
+  try {
+    await app.ready();
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return app;
 }
 
