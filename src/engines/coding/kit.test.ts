@@ -431,7 +431,7 @@ describe('the vetted stack', () => {
   });
 
   it('locks every dependency of a locked package, so `npm ci` (the Dockerfile runs it) takes the lockfile', async () => {
-    const { stackLockPackages } = await import('./deps.js');
+    const { stackLockPackages } = await import('../shared/dev-deps.js');
     const lock = stackLockPackages() as Record<string, { dependencies?: Record<string, string> }>;
     // better-sqlite3's install script needs it: not in the cache, but npm ci refuses a lock without it.
     expect(lock['node_modules/prebuild-install']).toBeDefined();
