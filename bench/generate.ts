@@ -24,8 +24,8 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ensureDevDependencies, linkDevDependencies } from '../src/engines/shared/dev-deps.js';
 import { GOLDEN_EN } from '../src/engines/requirements/golden-texts.js';
+import { ensureDevDependencies, linkDevDependencies } from '../src/engines/shared/dev-deps.js';
 import { startRealPipeline } from '../test/helpers/real-pipeline.js';
 
 const exec = promisify(execFile);
