@@ -600,10 +600,8 @@ function effectRule(
         ) ?? named);
   if (!target || !record) return null;
   const ref = record.fields.find((f) => f.ref === target.key);
-  const numeric = (f: FieldModel) => f.type === 'integer' || f.type === 'number';
-  const field = target.fields.find((f) => numeric(f) && sameField(f, rule.field));
-  const amount =
-    rule.amount === null ? null : record.fields.find((f) => numeric(f) && sameField(f, rule.amount!));
+  const field = numericField(target.fields, (f) => f, rule.field);
+  const amount = rule.amount === null ? null : numericField(record.fields, (f) => f, rule.amount);
   if (!ref || !field || amount === undefined) return null;
   ref.required = true;
   if (amount) amount.required = true;
@@ -647,12 +645,13 @@ function holdRule(
   };
 }
 
-function sameField(field: FieldModel, wanted: string): boolean {
+/** The numeric field `wanted` names: by name or label first, then one ending in it (`ticketPrice` for `price`). */
+function numericField<T>(items: T[], fieldOf: (item: T) => FieldModel, wanted: string): T | undefined {
   const want = camel(wanted);
+  const numeric = items.filter((i) => fieldOf(i).type === 'integer' || fieldOf(i).type === 'number');
   return (
-    field.name === want ||
-    norm(field.label) === norm(wanted) ||
-    (want !== null && field.name.endsWith(pascal(want)))
+    numeric.find((i) => fieldOf(i).name === want || norm(fieldOf(i).label) === norm(wanted)) ??
+    numeric.find((i) => want !== null && fieldOf(i).name.endsWith(pascal(want)))
   );
 }
 
@@ -757,15 +756,13 @@ function valueRule(
   findEntity: (text: string) => EntityModel | undefined,
 ): ValueRule | null {
   if (!rule.field || !Number.isFinite(rule.value)) return null;
-  const want = camel(rule.field);
   const declared = rule.entity ? findEntity(rule.entity) : undefined;
   const pool = declared ? [declared] : entities.filter((e) => !e.action);
-  const numeric = pool.flatMap((e) =>
-    e.fields.filter((f) => f.type === 'integer' || f.type === 'number').map((f) => ({ e, f })),
+  const match = numericField(
+    pool.flatMap((e) => e.fields.map((f) => ({ e, f }))),
+    (m) => m.f,
+    rule.field,
   );
-  const match =
-    numeric.find(({ f }) => f.name === want || norm(f.label) === norm(rule.field!)) ??
-    numeric.find(({ f }) => want !== null && f.name.endsWith(pascal(want)));
   if (!match) return null;
   return {
     kind: 'value',

@@ -197,6 +197,20 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
     for (const actor of f.actors) pushUnique(spec.actors, actor);
     for (const h of f.techHints) pushUnique(spec.techHints, h);
     const basePriority: Priority = f.priority ?? 'must';
+    // A rule is its sentence: one business-rule requirement, quoting it.
+    const addRule = (rule: BusinessRule, action: string | null) => {
+      b.addRequirement({
+        kind: 'business_rule',
+        text: f.source,
+        source: f.source,
+        priority: basePriority,
+        actor: null,
+        entity: rule.entity,
+        action,
+        rule,
+      });
+      mapped = true;
+    };
 
     for (const a of f.actions) {
       const priority: Priority = a.negated ? 'wont' : basePriority;
@@ -312,32 +326,11 @@ export function applyFacts(spec: RequirementsSpec, facts: SentenceFacts[]): void
       if (rule.field !== null && rule.entity === null) {
         rule.entity = spec.entities.find((e) => e.fields.some((x) => x.name === rule.field))?.name ?? null;
       }
-      b.addRequirement({
-        kind: 'business_rule',
-        text: f.source,
-        source: f.source,
-        priority: basePriority,
-        actor: null,
-        entity: rule.entity,
-        action: rule.action,
-        rule,
-      });
-      mapped = true;
+      addRule(rule, rule.action);
     }
     for (const r of f.behaviours) {
       const rule = behaviourRule(b, r);
-      if (rule === null) continue;
-      b.addRequirement({
-        kind: 'business_rule',
-        text: f.source,
-        source: f.source,
-        priority: basePriority,
-        actor: null,
-        entity: rule.entity,
-        action: rule.type === 'effect' ? rule.action : rule.take,
-        rule,
-      });
-      mapped = true;
+      if (rule !== null) addRule(rule, rule.type === 'effect' ? rule.action : rule.take);
     }
     for (const n of f.nfrs) {
       const req = b.addRequirement({
